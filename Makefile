@@ -1,0 +1,47 @@
+# seedqa: `make chat` opens the web chat, `make test` runs lint and tests.
+# Everything installs into .venv from PyPI; torch is pinned to the CPU wheel.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+STAMP   = $(VENV)/.installed
+
+.PHONY: setup browser chat index test lint eval bench clean
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+# Debian's Chromium and ChromeDriver for the real-browser tests (needs root or sudo).
+browser:
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	fi
+
+chat: setup
+	$(BIN)/seedqa chat
+
+index: setup
+	$(BIN)/seedqa index
+
+lint: setup
+	$(BIN)/ruff check .
+
+test: setup browser lint
+	$(BIN)/pytest -q
+
+eval: setup
+	$(BIN)/seedqa eval qa eval/seed_questions.jsonl --corpus seeds --json eval/results/seed.json --report eval/results/seed.md
+	$(BIN)/seedqa eval beir ../shared/datasets/scifact --mode all --json eval/results/scifact.json --report eval/results/scifact.md
+	$(BIN)/seedqa eval squad ../shared/datasets/squad/dev-v1.1.json --limit 1000 --json eval/results/squad.json --report eval/results/squad.md
+
+bench: setup
+	$(BIN)/python eval/bench_index.py
+
+clean:
+	rm -rf $(VENV) .seedqa .pytest_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""seedqa's index: load, chunk, embed and store documents."""

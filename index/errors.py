@@ -1,0 +1,42 @@
+"""Exceptions raised by the index package.
+
+Each carries a one-line message that names the problem and the fix; the edges
+(CLI, web UI) print ``str(error)`` and never a traceback.
+"""
+
+
+class SeedqaError(Exception):
+    """Base class of every error seedqa reports to a user."""
+
+
+class IndexNotFound(SeedqaError):
+    """No index exists at the given directory."""
+
+
+class IndexMismatch(SeedqaError):
+    """The index on disk was built with another embedder, dimension or format version."""
+
+
+class IndexCorrupt(SeedqaError):
+    """The index directory exists but its files cannot be read."""
+
+
+class LoadError(SeedqaError):
+    """A file could not be loaded (missing, empty, binary, undecodable, broken PDF...)."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+class NothingToIndex(SeedqaError):
+    """None of the given paths yielded a document that could be indexed."""
+
+
+class ModelNotAvailable(SeedqaError):
+    """The embedding model cannot be loaded offline."""
+
+
+class InvalidSetting(SeedqaError):
+    """A setting has an invalid value; the message lists valid ones."""

@@ -1,0 +1,9 @@
+"""seedqa's question answering: hybrid retrieval and cited extractive answers.
+
+>>> from qa import Retriever, Assistant
+"""
+
+from qa.answer import Answer, Assistant, Citation, InvalidQuestion
+from qa.retriever import Hit, Retriever
+
+__all__ = ["Answer", "Assistant", "Citation", "Hit", "InvalidQuestion", "Retriever"]

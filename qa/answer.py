@@ -1,0 +1,192 @@
+"""Cited extractive answers: ``Assistant.ask(question)`` returns an ``Answer``.
+
+Example:
+    >>> from qa import Assistant
+    >>> assistant = Assistant.load(".seedqa")
+    >>> answer = assistant.ask("How much will Xiaomi invest in 5G, AI and IoT?")
+    >>> print(answer.answer)  # doctest: +SKIP
+    In an open letter from its CEO, Xiaomi has promised ... to $7.18 billion. [1]
+    >>> answer.citations[0].text  # the exact sentence, equal to doc.text[start:end]
+
+Every statement of an answer is a sentence quoted from a document, followed
+by its marker ``[n]``; ``citations[n - 1]`` points at that sentence's exact
+character span. When the documents do not answer, ``abstained`` is True and
+the answer says so instead of guessing.
+
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from index.errors import SeedqaError
+from qa.extract import SentenceVectors, extract_answer
+from qa.followup import resolve_query
+from qa.retriever import DEFAULT_MODE, Hit, Retriever
+
+DEFAULT_K = 5
+#: Longer questions are cut to this many characters before retrieval.
+MAX_QUESTION_CHARS = 2_000
+ABSTAIN_MESSAGE = "The documents don't answer this question"
+
+
+class InvalidQuestion(SeedqaError):
+    """The question is empty or not text."""
+
+
+@dataclass(frozen=True)
+class Citation:
+    """One cited sentence: ``text == document.text[start:end]`` exactly."""
+
+    n: int
+    doc_id: str
+    title: str
+    start: int
+    end: int
+    page: int | None
+    text: str
+    score: float
+    passage: str = field(repr=False, default="")
+    passage_start: int = field(repr=False, default=0)
+
+    def to_json(self) -> dict[str, Any]:
+        """The citation schema of ``seedqa ask --json``."""
+        data = asdict(self)
+        data.pop("passage")
+        data.pop("passage_start")
+        return data
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An answer with inline ``[n]`` markers, its citations, the hits used and timings."""
+
+    question: str
+    answer: str
+    citations: list[Citation]
+    abstained: bool
+    hits: list[Hit]
+    timings_ms: dict[str, float]
+    query: str = ""
+    reason: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        """The documented JSON schema of ``seedqa ask --json`` and the web API."""
+        return {
+            "question": self.question,
+            "answer": self.answer,
+            "abstained": self.abstained,
+            "citations": [c.to_json() for c in self.citations],
+            "hits": [h.to_json() for h in self.hits],
+            "timings_ms": self.timings_ms,
+        }
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def clean_question(question: object) -> str:
+    """Return the question with control characters removed and whitespace folded.
+
+    Raises ``InvalidQuestion`` for a non-text or empty question.
+    """
+    if not isinstance(question, str):
+        raise InvalidQuestion("the question must be text")
+    text = unicodedata.normalize("NFC", _CONTROL.sub(" ", question))
+    text = " ".join(text.split())
+    if not text:
+        raise InvalidQuestion("the question is empty; type a question about your documents")
+    return text[:MAX_QUESTION_CHARS]
+
+
+class Assistant:
+    """Answers questions from an index with cited sentences; safe to share across threads."""
+
+    def __init__(self, retriever: Retriever, k: int = DEFAULT_K, mode: str = DEFAULT_MODE) -> None:
+        self.retriever = retriever
+        self.k = k
+        self.mode = mode
+        self._vectors = SentenceVectors(retriever.embedder)
+
+    @classmethod
+    def load(cls, index_dir: str | Path | None = None, **options: Any) -> Assistant:
+        """Load the index at ``index_dir`` (default ``.seedqa``)."""
+        k = options.pop("k", DEFAULT_K)
+        mode = options.pop("mode", DEFAULT_MODE)
+        return cls(Retriever.load(index_dir, **options), k=k, mode=mode)
+
+    def ask(
+        self,
+        question: str,
+        history: Sequence[Any] | None = None,
+        k: int | None = None,
+        mode: str | None = None,
+    ) -> Answer:
+        """Answer ``question``; ``history`` (earlier turns) resolves follow-ups.
+
+        ``history`` items are ``(question, answer)`` pairs, dicts with a
+        ``question`` key, or chat messages with ``role``/``content``.
+        """
+        started = time.perf_counter()
+        text = clean_question(question)
+        query = resolve_query(text, history)
+        hits = self.retriever.search(query, k=k or self.k, mode=mode or self.mode)
+        retrieved = time.perf_counter()
+        extraction = extract_answer(
+            text,
+            query,
+            hits,
+            self._vectors,
+            self.retriever.embedder,
+            self.retriever.stored.lexical,
+        )
+        finished = time.perf_counter()
+        citations = [
+            Citation(
+                n=n,
+                doc_id=c.hit.doc_id,
+                title=c.hit.title,
+                start=c.span.start,
+                end=c.span.end,
+                page=self._page(c.hit, c.span.start),
+                text=c.text,
+                score=round(c.score, 4),
+                passage=c.hit.text,
+                passage_start=c.hit.start,
+            )
+            for n, c in enumerate(extraction.sentences, start=1)
+        ]
+        if extraction.abstained:
+            answer = f"{ABSTAIN_MESSAGE} ({extraction.reason})."
+        else:
+            answer = " ".join(f"{c.text} [{c.n}]" for c in citations)
+        return Answer(
+            question=question if isinstance(question, str) else text,
+            answer=answer,
+            citations=citations,
+            abstained=extraction.abstained,
+            hits=hits,
+            timings_ms={
+                "retrieve": round((retrieved - started) * 1000, 1),
+                "answer": round((finished - retrieved) * 1000, 1),
+                "total": round((finished - started) * 1000, 1),
+            },
+            query=query,
+            reason=extraction.reason,
+        )
+
+    def _page(self, hit: Hit, offset: int) -> int | None:
+        entry = self.retriever.stored.manifest.documents.get(hit.doc_id)
+        if entry is None or not entry.page_starts:
+            return hit.page
+        page = 1
+        for number, start in enumerate(entry.page_starts, start=1):
+            if start <= offset:
+                page = number
+        return page

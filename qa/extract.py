@@ -1,0 +1,230 @@
+"""The answer stage's core: score the sentences of retrieved chunks and pick the answer.
+
+Each candidate sentence gets a score from the embedder (cosine to the
+question) and lexical evidence (the IDF-weighted share of the question's
+terms it contains). The answer is the best sentence plus up to two more that
+score nearly as well, with near-duplicates removed, in reading order. When the
+best evidence is too weak, or the question asks for something specific
+(a year, a figure, a name, a kind of answer) that the evidence does not give,
+the answerer abstains. Thresholds were calibrated by ``eval/calibrate_abstention.py``.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from index.embed import Embedder
+from index.lexical import LexicalIndex
+from index.records import Span, text_hash
+from qa.retriever import Hit
+
+#: Weight of the embedding cosine in a sentence's score (the rest is lexical evidence).
+DENSE_WEIGHT = 0.6
+#: Abstain when the best sentence scores below this.
+ANSWER_THRESHOLD = 0.42
+#: Extra sentences must score within this margin of the best one.
+EXTRA_MARGIN = 0.06
+MAX_SENTENCES = 3
+DUPLICATE_COSINE = 0.95
+
+_NUMBER = re.compile(r"\d[\d,.]*")
+_YEAR = re.compile(r"\b(1[5-9]\d\d|20\d\d)s?\b")
+_MONTHS = (
+    "january|february|march|april|may|june|july|august|september|october|november|december"
+)
+_DATE_WORDS = re.compile(
+    rf"\b({_MONTHS}|century|decade|monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+    r"|yesterday|today|ago|since|until)\b",
+    re.IGNORECASE,
+)
+_NUMBER_WORDS = re.compile(
+    r"\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
+    r"forty|fifty|hundred|thousand|million|billion|trillion|half|dozen|percent|several|few)\b",
+    re.IGNORECASE,
+)
+_ASKS_WHEN = re.compile(
+    r"^\s*(when|what (year|date|month|day|time)|which (year|date|month))\b", re.IGNORECASE
+)
+_ASKS_AMOUNT = re.compile(
+    r"\b(how (much|many|long|large|big|old|far|often)|what (percentage|percent|share|amount|"
+    r"proportion|fraction|number|figure|sum)|by how much)\b",
+    re.IGNORECASE,
+)
+_ASKS_WHO = re.compile(r"^\s*(who|whom|whose)\b", re.IGNORECASE)
+_CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-Z][\w&-]*[A-Za-z0-9])")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A sentence of a retrieved chunk, scored as possible answer evidence."""
+
+    hit: Hit
+    span: Span
+    text: str
+    dense: float
+    lexical: float
+    score: float
+
+
+@dataclass(frozen=True)
+class Extraction:
+    """The sentences chosen to answer (empty when abstaining) and why."""
+
+    sentences: list[Candidate]
+    abstained: bool
+    reason: str
+    best_score: float
+
+
+class SentenceVectors:
+    """A bounded, thread-safe cache of sentence embeddings keyed by text hash."""
+
+    def __init__(self, embedder: Embedder, capacity: int = 50_000) -> None:
+        self._embedder = embedder
+        self._capacity = capacity
+        self._rows: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, texts: Sequence[str]) -> np.ndarray:
+        """Return unit vectors for ``texts``, embedding only unseen ones."""
+        keys = [text_hash(t) for t in texts]
+        with self._lock:
+            missing = {k: t for k, t in zip(keys, texts, strict=True) if k not in self._rows}
+        if missing:
+            fresh = self._embedder.embed_documents(list(missing.values()))
+            with self._lock:
+                for key, vector in zip(missing, fresh, strict=True):
+                    self._rows[key] = vector
+                while len(self._rows) > self._capacity:
+                    self._rows.popitem(last=False)
+        with self._lock:
+            rows = []
+            for key in keys:
+                vector = self._rows.get(key)
+                if vector is None:  # evicted meanwhile by another thread: embed again
+                    vector = self._embedder.embed_documents([texts[keys.index(key)]])[0]
+                rows.append(vector)
+        if not rows:
+            return np.zeros((0, self._embedder.dimension), dtype=np.float32)
+        return np.stack(rows)
+
+
+def _candidates(hits: Sequence[Hit]) -> list[tuple[Hit, Span, str]]:
+    seen: set[tuple[str, int, int]] = set()
+    texts: set[tuple[str, str]] = set()
+    found = []
+    for hit in hits:
+        for span in hit.chunk.sentences:
+            key = (hit.doc_id, span.start, span.end)
+            text = hit.text[span.start - hit.start : span.end - hit.start]
+            if key in seen or (hit.doc_id, text) in texts or len(text) < 3:
+                continue
+            seen.add(key)
+            texts.add((hit.doc_id, text))
+            found.append((hit, span, text))
+    return found
+
+
+def _lexical_share(
+    lexical: LexicalIndex, question_terms: list[str], weights: np.ndarray, text: str
+) -> float:
+    if not question_terms or weights.sum() <= 0:
+        return 0.0
+    present = set(lexical.tokenize(text))
+    matched = sum(w for t, w in zip(question_terms, weights, strict=True) if t in present)
+    return float(matched / weights.sum())
+
+
+def _numbers(text: str) -> set[str]:
+    return {n.rstrip(".,").replace(",", "") for n in _NUMBER.findall(text)}
+
+
+def _gives_kind(question: str, sentence: str) -> bool:
+    """True when ``sentence`` holds the kind of thing the question asks for."""
+    if _ASKS_WHEN.search(question):
+        return bool(_YEAR.search(sentence) or _DATE_WORDS.search(sentence))
+    if _ASKS_AMOUNT.search(question):
+        return bool(_NUMBER.search(sentence) or _NUMBER_WORDS.search(sentence))
+    if _ASKS_WHO.search(question):
+        return bool(_CAPITALISED.search(sentence))
+    return True
+
+
+def unsupported_specifics(question: str, evidence: str) -> list[str]:
+    """Return the figures and names of ``question`` that ``evidence`` never mentions.
+
+    A question that names a year, figure or proper name absent from every
+    retrieved passage asks about something the documents do not cover.
+    """
+    evidence_lower = evidence.lower()
+    missing = [n for n in _numbers(question) - _numbers(evidence) if n]
+    for match in _CAPITALISED.finditer(question):
+        word = match.group(1)
+        if word.lower() not in evidence_lower:
+            missing.append(word)
+    return missing
+
+
+def extract_answer(
+    question: str,
+    query: str,
+    hits: Sequence[Hit],
+    vectors: SentenceVectors,
+    embedder: Embedder,
+    lexical: LexicalIndex,
+) -> Extraction:
+    """Choose the sentences of ``hits`` that answer ``question`` or decide to abstain.
+
+    ``query`` is the retrieval query (the question resolved against the
+    conversation); lexical evidence counts the terms of ``question`` itself.
+    """
+    found = _candidates(hits)
+    if not found:
+        return Extraction([], True, "nothing relevant was retrieved", 0.0)
+    query_vector = embedder.embed_query(query)
+    sentence_vectors = vectors.get([text for _, _, text in found])
+    dense = sentence_vectors @ query_vector
+    terms = list(dict.fromkeys(lexical.tokenize(question))) or list(
+        dict.fromkeys(lexical.tokenize(query))
+    )
+    weights = lexical.idf(terms) if terms else np.zeros(0)
+    scored = []
+    for (hit, span, text), cosine in zip(found, dense, strict=True):
+        share = _lexical_share(lexical, terms, weights, text)
+        score = DENSE_WEIGHT * float(cosine) + (1 - DENSE_WEIGHT) * share
+        scored.append(Candidate(hit, span, text, float(cosine), share, score))
+    scored.sort(key=lambda c: -c.score)
+    evidence = " ".join(hit.text for hit in hits)
+    missing = unsupported_specifics(question, evidence)
+    if missing:
+        return Extraction(
+            [], True, f"the documents do not mention {', '.join(missing[:3])}", scored[0].score
+        )
+    fitting = [c for c in scored if _gives_kind(question, c.text)]
+    if not fitting or fitting[0].score < ANSWER_THRESHOLD:
+        best = fitting[0].score if fitting else scored[0].score
+        return Extraction([], True, "the evidence is too weak", best)
+    best = fitting[0]
+    chosen = [best]
+    chosen_vectors = [sentence_vectors[found.index((best.hit, best.span, best.text))]]
+    for candidate in fitting[1:]:
+        if len(chosen) >= MAX_SENTENCES:
+            break
+        if candidate.score < max(ANSWER_THRESHOLD, best.score - EXTRA_MARGIN):
+            break
+        vector = sentence_vectors[found.index((candidate.hit, candidate.span, candidate.text))]
+        if any(float(vector @ other) >= DUPLICATE_COSINE for other in chosen_vectors):
+            continue
+        chosen.append(candidate)
+        chosen_vectors.append(vector)
+    first_rank = {}
+    for candidate in chosen:
+        first_rank.setdefault(candidate.hit.doc_id, candidate.hit.rank)
+    chosen.sort(key=lambda c: (first_rank[c.hit.doc_id], c.span.start))
+    return Extraction(chosen, False, "", best.score)

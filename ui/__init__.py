@@ -1,0 +1,1 @@
+"""seedqa's user interfaces: the command line and the Gradio web chat."""
