@@ -24,7 +24,7 @@ import numpy as np
 
 from index.chunk import ChunkSettings, chunk_document
 from index.embed import DEFAULT_PRECISION, Embedder, EmbeddingCache, resolve_model
-from index.errors import IndexMismatch, NothingToIndex
+from index.errors import IndexMismatch, NothingToIndex, SeedqaError
 from index.lexical import LexicalIndex
 from index.load import LoadProblem, load_paths
 from index.records import Chunk, Document, text_hash
@@ -147,21 +147,23 @@ def build_index(
     with build_lock(index_dir):
         remove_stale_generations(index_dir, keep=_live_names(index_dir))
         previous = None if rebuild or not index_exists(index_dir) else read_manifest(index_dir)
+        # A rebuild re-embeds everything but keeps the index's model, settings and sources.
+        defaults = _readable_manifest(index_dir) if rebuild else previous
         model_name = resolve_model(model)[0] if model else None
         if previous and model_name:
             check_embedder(previous, model_name)
-        model_name = model_name or (previous.embedder if previous else resolve_model(None)[0])
+        model_name = model_name or (defaults.embedder if defaults else resolve_model(None)[0])
         settings = chunk_settings or (
-            ChunkSettings(previous.chunk_tokens, previous.overlap_tokens)
-            if previous
+            ChunkSettings(defaults.chunk_tokens, defaults.overlap_tokens)
+            if defaults
             else ChunkSettings()
         )
         if paths:
             sources = tuple(str(Path(p).resolve()) for p in paths)
         else:
-            sources = previous.sources if previous else (str(DEFAULT_CORPUS),)
-            include = include or (previous.include if previous else ())
-            exclude = exclude or (previous.exclude if previous else ())
+            sources = defaults.sources if defaults else (str(DEFAULT_CORPUS),)
+            include = include or (defaults.include if defaults else ())
+            exclude = exclude or (defaults.exclude if defaults else ())
         status(f"Reading {', '.join(sources)}")
         loaded = load_paths(sources, include=include, exclude=exclude)
         if not loaded.documents:
@@ -215,6 +217,14 @@ def build_index(
         problems=tuple(loaded.problems),
         wrote=True,
     )
+
+
+def _readable_manifest(index_dir: Path) -> Manifest | None:
+    """Return the live manifest, or None when there is none or it cannot be read."""
+    try:
+        return read_manifest(index_dir) if index_exists(index_dir) else None
+    except SeedqaError:
+        return None
 
 
 def _live_names(index_dir: Path) -> set[str]:

@@ -102,19 +102,28 @@ class _Chunker:
         self.spans: list[Span] = []
         self.tokens: list[int] = []
         self.paragraphs: list[int] = []
+        self._chars_per_token = 4.0  # adapted while cutting over-long sentences
+        self._counts: dict[tuple[int, int], int] = {}
         self._units()
         self._estimates()
 
     def count(self, start: int, end: int) -> int:
-        """Return the exact token count of ``text[start:end]``."""
-        return len(self.encoding.encode_ordinary(self.text[start:end]))
+        """Return the exact token count of ``text[start:end]`` (memoised)."""
+        key = (start, end)
+        tokens = self._counts.get(key)
+        if tokens is None:
+            tokens = self._counts[key] = len(self.encoding.encode_ordinary(self.text[start:end]))
+        return tokens
 
     def _units(self) -> None:
         """Split the text into sentence units, cutting sentences longer than the limit."""
         text = self.text
         for number, block in enumerate(paragraph_spans(text)):
             for span in split_sentences(text, block.start, block.end):
-                tokens = len(self.encoding.encode_ordinary(text[span.start : span.end]))
+                if span.end - span.start > self.limit * _CHARS_PER_TOKEN_WINDOW:
+                    tokens = self.limit + 1  # cut it without encoding it whole (pieces fit)
+                else:
+                    tokens = len(self.encoding.encode_ordinary(text[span.start : span.end]))
                 if tokens <= self.limit:
                     self.spans.append(span)
                     self.tokens.append(tokens)
@@ -151,14 +160,24 @@ class _Chunker:
     def _fitting_prefix(self, start: int, end: int) -> int:
         """Return ``cut`` > ``start`` with ``text[start:cut]`` at most ``limit`` tokens."""
         limit = self.limit
-        window_end = min(end, start + limit * _CHARS_PER_TOKEN_WINDOW)
-        window = self.text[start:window_end]
-        tokens = self.encoding.encode_ordinary(window)
+        widest = limit * _CHARS_PER_TOKEN_WINDOW
+        # Size the window from the characters per token of the previous piece; widen it
+        # while it holds too few tokens.
+        chars = min(widest, max(32, int(limit * self._chars_per_token * 1.25)))
+        while True:
+            window_end = min(end, start + chars)
+            tokens = self.encoding.encode_ordinary(self.text[start:window_end])
+            if len(tokens) > limit or window_end == end or chars >= widest:
+                break
+            chars = min(widest, chars * 2)
         if len(tokens) <= limit:
             return window_end
-        decoded, offsets = self.encoding.decode_with_offsets(tokens)
-        cut = start + offsets[limit] if decoded == window else start + limit
+        # The first ``limit`` tokens decode to a prefix of the window; a character split
+        # between tokens is left out (errors="ignore"), so the cut is a character boundary.
+        prefix = self.encoding.decode_bytes(tokens[:limit]).decode("utf-8", errors="ignore")
+        cut = start + len(prefix)
         cut = max(start + 1, min(cut, window_end))
+        self._chars_per_token = (cut - start) / limit
         if self.count(start, cut) <= limit:
             return cut
         low, high = start + 1, cut  # count(low) fits (one character), count(high) does not
@@ -254,7 +273,10 @@ class _Chunker:
             if stop >= count:
                 break
             following = stop
-            while following - 1 > first and self.estimate(following - 1, stop) <= self.overlap:
+            while following - 1 > first and (
+                self.estimate(following - 1, stop) <= self.overlap + stop - following + 1
+                and self.exact(following - 1, stop) <= self.overlap
+            ):
                 following -= 1
             first, fresh = following, stop
         return chunks

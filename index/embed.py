@@ -202,7 +202,7 @@ class EmbeddingCache:
             if digest not in self._rows and digest not in missing:
                 missing[digest] = text
         self.misses += len(missing)
-        self.hits += len(texts) - sum(1 for d in hashes if d in missing)
+        self.hits += len(texts) - len(missing)
         if missing:
             fresh = embedder.embed_documents(list(missing.values()), progress=progress)
             for digest, vector in zip(missing, fresh, strict=True):

@@ -11,6 +11,7 @@ import numpy as np
 import Stemmer
 
 _STOPWORDS = "en"
+_EMPTY_TOKEN = "\x00"
 
 
 class LexicalIndex:
@@ -33,6 +34,9 @@ class LexicalIndex:
             return_ids=False,
             show_progress=False,
         )
+        tokens = [list(t) for t in tokens]
+        if not any(tokens):  # no indexable word at all: keep bm25s's vocabulary non-empty
+            tokens[0] = [_EMPTY_TOKEN]
         retriever = bm25s.BM25()
         retriever.index(tokens, show_progress=False)
         return cls(retriever, len(texts))

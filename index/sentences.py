@@ -12,8 +12,9 @@ few cheap checks per candidate boundary, so megabytes of text split in seconds:
   ``Fig.``...), an initial (``J. Smith``) or a dotted acronym (``U.S.``);
 * a single newline ends a sentence when the next line starts a Markdown block,
   or when the line before it has no terminal punctuation and looks like a
-  heading, title, date or list item; elsewhere (hard-wrapped prose) it is
-  ordinary whitespace inside a sentence.
+  heading, title, date or list item; elsewhere it is ordinary whitespace inside
+  a sentence. In hard-wrapped prose (most lines near one width) a newline
+  before a word that would not have fit on the line is always just a wrap.
 """
 
 from __future__ import annotations
@@ -184,12 +185,12 @@ def _line_ends_sentence(line: str, following: str, wrap_width: int) -> bool:
     previous, upcoming = line.strip(), following.strip()
     if not previous or not upcoming:
         return False
+    if wrap_width and len(previous) + 1 + len(upcoming.split(maxsplit=1)[0]) > wrap_width:
+        return False  # the next word did not fit on this line: an editor wrapped it
     if _MARKDOWN_BLOCK.match(upcoming) or _MARKDOWN_LINE.match(previous):
         return True
     if _LINE_END_TERMINAL.search(previous):
         return False  # the punctuation rules decide
     if len(previous) >= HEADING_MAX_CHARS or previous[-1] in _CONTINUATION_END:
         return False
-    if upcoming[0].islower():
-        return False
-    return not (wrap_width and len(previous) >= 0.7 * wrap_width)
+    return not upcoming[0].islower()

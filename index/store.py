@@ -143,6 +143,11 @@ def index_exists(index_dir: Path) -> bool:
     return True
 
 
+def index_started(index_dir: Path) -> bool:
+    """Return True when ``index_dir`` has ever had an index (even a now broken one)."""
+    return (Path(index_dir) / _CURRENT).exists()
+
+
 def read_manifest(index_dir: Path) -> Manifest:
     """Read only the live manifest (cheap: used to decide whether anything changed)."""
     generation = _current_generation(Path(index_dir))
@@ -200,8 +205,9 @@ def load_index(index_dir: Path) -> StoredIndex:
         ) from error
     if vectors.ntotal != len(chunks) or vectors.d != manifest.dimension:
         raise IndexCorrupt(
-            f"index in {generation} is inconsistent ({vectors.ntotal} vectors, "
-            f"{len(chunks)} chunks); rebuild it with `seedqa index --rebuild`"
+            f"index in {generation} is inconsistent ({vectors.ntotal} vectors of "
+            f"{vectors.d} dimensions, {len(chunks)} chunks, manifest dimension "
+            f"{manifest.dimension}); rebuild it with `seedqa index --rebuild`"
         )
     return StoredIndex(index_dir, manifest, chunks, vectors, lexical)
 

@@ -15,7 +15,7 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -26,21 +26,31 @@ from qa.retriever import Hit
 
 #: Weight of the embedding cosine in a sentence's score (the rest is lexical evidence).
 DENSE_WEIGHT = 0.6
-#: Abstain when the best sentence scores below this.
-ANSWER_THRESHOLD = 0.42
+#: Logistic confidence that a sentence answers: bias and weights of (sentence cosine,
+#: lexical share, chunk cosine). Fitted on SQuAD by eval/calibrate_answerer.py.
+CONFIDENCE_BIAS = -4.0
+CONFIDENCE_WEIGHTS = (5.0, 3.0, 2.0)
+#: Abstain when the best sentence's confidence is below this.
+ANSWER_THRESHOLD = 0.5
 #: Extra sentences must score within this margin of the best one.
 EXTRA_MARGIN = 0.06
 MAX_SENTENCES = 3
 DUPLICATE_COSINE = 0.95
 
+#: Stemmed question words: they say what is asked, not what it is about.
+_QUESTION_TERMS = frozenset(
+    "who whom whose what when where which whi how mani much did doe do is are was "
+    "were name call kind type".split()
+)
 _NUMBER = re.compile(r"\d[\d,.]*")
-_YEAR = re.compile(r"\b(1[5-9]\d\d|20\d\d)s?\b")
+_YEAR = re.compile(r"\b\d{3,4}s?\b")
 _MONTHS = (
     "january|february|march|april|may|june|july|august|september|october|november|december"
 )
 _DATE_WORDS = re.compile(
     rf"\b({_MONTHS}|century|decade|monday|tuesday|wednesday|thursday|friday|saturday|sunday"
-    r"|yesterday|today|ago|since|until)\b",
+    r"|yesterday|today|ago|since|until|years?|era|period|age|dynasty|season|spring|summer"
+    r"|autumn|winter|bc|ad|bce)\b",
     re.IGNORECASE,
 )
 _NUMBER_WORDS = re.compile(
@@ -70,6 +80,8 @@ class Candidate:
     dense: float
     lexical: float
     score: float
+    fits_kind: bool = True
+    vector: np.ndarray = field(default=None, repr=False, compare=False)  # type: ignore[assignment]
 
 
 @dataclass(frozen=True)
@@ -79,7 +91,7 @@ class Extraction:
     sentences: list[Candidate]
     abstained: bool
     reason: str
-    best_score: float
+    confidence: float
 
 
 class SentenceVectors:
@@ -131,6 +143,11 @@ def _candidates(hits: Sequence[Hit]) -> list[tuple[Hit, Span, str]]:
     return found
 
 
+def _content_terms(lexical: LexicalIndex, text: str) -> list[str]:
+    """The distinct BM25 terms of ``text`` that carry content (no question words)."""
+    return [t for t in dict.fromkeys(lexical.tokenize(text)) if t not in _QUESTION_TERMS]
+
+
 def _lexical_share(
     lexical: LexicalIndex, question_terms: list[str], weights: np.ndarray, text: str
 ) -> float:
@@ -152,7 +169,11 @@ def _gives_kind(question: str, sentence: str) -> bool:
     if _ASKS_AMOUNT.search(question):
         return bool(_NUMBER.search(sentence) or _NUMBER_WORDS.search(sentence))
     if _ASKS_WHO.search(question):
-        return bool(_CAPITALISED.search(sentence))
+        asked = question.lower()
+        return any(
+            not word.isupper() and word.lower() not in asked
+            for word in _CAPITALISED.findall(sentence)
+        )
     return True
 
 
@@ -171,6 +192,49 @@ def unsupported_specifics(question: str, evidence: str) -> list[str]:
     return missing
 
 
+def score_sentences(
+    question: str,
+    query: str,
+    hits: Sequence[Hit],
+    vectors: SentenceVectors,
+    embedder: Embedder,
+    lexical: LexicalIndex,
+) -> list[Candidate]:
+    """Score every sentence of ``hits`` as evidence for ``question``, best first.
+
+    ``query`` is the retrieval query (the question resolved against the
+    conversation) and drives the embedding similarity; lexical evidence
+    counts the terms of ``question`` itself.
+    """
+    found = _candidates(hits)
+    if not found:
+        return []
+    query_vector = embedder.embed_query(query)
+    sentence_vectors = vectors.get([text for _, _, text in found])
+    dense = sentence_vectors @ query_vector
+    terms = _content_terms(lexical, question) or _content_terms(lexical, query)
+    weights = lexical.idf(terms) if terms else np.zeros(0)
+    scored = []
+    for (hit, span, text), cosine, vector in zip(found, dense, sentence_vectors, strict=True):
+        share = _lexical_share(lexical, terms, weights, text)
+        score = DENSE_WEIGHT * float(cosine) + (1 - DENSE_WEIGHT) * share
+        fits = _gives_kind(question, text)
+        scored.append(Candidate(hit, span, text, float(cosine), share, score, fits, vector))
+    scored.sort(key=lambda c: (-c.score, c.hit.rank, c.span.start))
+    return scored
+
+
+def confidence(candidate: Candidate) -> float:
+    """Probability-like confidence that ``candidate`` answers the question (calibrated)."""
+    z = (
+        CONFIDENCE_BIAS
+        + CONFIDENCE_WEIGHTS[0] * candidate.dense
+        + CONFIDENCE_WEIGHTS[1] * candidate.lexical
+        + CONFIDENCE_WEIGHTS[2] * candidate.hit.scores.get("dense", 0.0)
+    )
+    return float(1.0 / (1.0 + np.exp(-z)))
+
+
 def extract_answer(
     question: str,
     query: str,
@@ -179,52 +243,31 @@ def extract_answer(
     embedder: Embedder,
     lexical: LexicalIndex,
 ) -> Extraction:
-    """Choose the sentences of ``hits`` that answer ``question`` or decide to abstain.
-
-    ``query`` is the retrieval query (the question resolved against the
-    conversation); lexical evidence counts the terms of ``question`` itself.
-    """
-    found = _candidates(hits)
-    if not found:
+    """Choose the sentences of ``hits`` that answer ``question`` or decide to abstain."""
+    scored = score_sentences(question, query, hits, vectors, embedder, lexical)
+    if not scored:
         return Extraction([], True, "nothing relevant was retrieved", 0.0)
-    query_vector = embedder.embed_query(query)
-    sentence_vectors = vectors.get([text for _, _, text in found])
-    dense = sentence_vectors @ query_vector
-    terms = list(dict.fromkeys(lexical.tokenize(question))) or list(
-        dict.fromkeys(lexical.tokenize(query))
-    )
-    weights = lexical.idf(terms) if terms else np.zeros(0)
-    scored = []
-    for (hit, span, text), cosine in zip(found, dense, strict=True):
-        share = _lexical_share(lexical, terms, weights, text)
-        score = DENSE_WEIGHT * float(cosine) + (1 - DENSE_WEIGHT) * share
-        scored.append(Candidate(hit, span, text, float(cosine), share, score))
-    scored.sort(key=lambda c: -c.score)
-    evidence = " ".join(hit.text for hit in hits)
-    missing = unsupported_specifics(question, evidence)
+    missing = unsupported_specifics(question, " ".join(hit.text for hit in hits))
     if missing:
         return Extraction(
-            [], True, f"the documents do not mention {', '.join(missing[:3])}", scored[0].score
+            [], True, f"the documents do not mention {', '.join(missing[:3])}", 0.0
         )
-    fitting = [c for c in scored if _gives_kind(question, c.text)]
-    if not fitting or fitting[0].score < ANSWER_THRESHOLD:
-        best = fitting[0].score if fitting else scored[0].score
-        return Extraction([], True, "the evidence is too weak", best)
+    fitting = [c for c in scored if c.fits_kind]
+    best_confidence = confidence(fitting[0]) if fitting else 0.0
+    if best_confidence < ANSWER_THRESHOLD:
+        return Extraction([], True, "the evidence is too weak", best_confidence)
     best = fitting[0]
     chosen = [best]
-    chosen_vectors = [sentence_vectors[found.index((best.hit, best.span, best.text))]]
     for candidate in fitting[1:]:
-        if len(chosen) >= MAX_SENTENCES:
+        if len(chosen) >= MAX_SENTENCES or candidate.score < best.score - EXTRA_MARGIN:
             break
-        if candidate.score < max(ANSWER_THRESHOLD, best.score - EXTRA_MARGIN):
-            break
-        vector = sentence_vectors[found.index((candidate.hit, candidate.span, candidate.text))]
-        if any(float(vector @ other) >= DUPLICATE_COSINE for other in chosen_vectors):
+        if confidence(candidate) < ANSWER_THRESHOLD:
+            continue
+        if any(float(candidate.vector @ c.vector) >= DUPLICATE_COSINE for c in chosen):
             continue
         chosen.append(candidate)
-        chosen_vectors.append(vector)
-    first_rank = {}
+    first_rank: dict[str, int] = {}
     for candidate in chosen:
         first_rank.setdefault(candidate.hit.doc_id, candidate.hit.rank)
     chosen.sort(key=lambda c: (first_rank[c.hit.doc_id], c.span.start))
-    return Extraction(chosen, False, "", best.score)
+    return Extraction(chosen, False, "", best_confidence)

@@ -37,7 +37,8 @@ class Hit:
     """One retrieved chunk.
 
     ``score`` is the ranking score of the chosen mode; ``scores`` holds each
-    signal (``dense``: cosine similarity, ``lexical``: BM25).
+    signal the mode computed (``dense``: cosine similarity, ``lexical``: BM25;
+    hybrid has both).
     """
 
     rank: int
@@ -149,6 +150,16 @@ class Retriever:
         lexical = lexical_all[order] if lexical_all is not None else np.zeros(len(order))
         return order, dense.astype(np.float64), np.asarray(lexical, dtype=np.float64)
 
+    @staticmethod
+    def _signals(mode: str, dense: float, lexical: float) -> dict[str, float]:
+        """The per-signal scores a mode computed (hybrid computes both)."""
+        signals = {}
+        if mode != "lexical":
+            signals["dense"] = float(dense)
+        if mode != "dense":
+            signals["lexical"] = float(lexical)
+        return signals
+
     def search(self, query: str, k: int = 5, mode: str = DEFAULT_MODE) -> list[Hit]:
         """Return the top ``k`` hits for ``query``.
 
@@ -176,7 +187,7 @@ class Retriever:
                 Hit(
                     rank=rank,
                     score=float(ranking[position]),
-                    scores={"dense": float(dense[position]), "lexical": float(lexical[position])},
+                    scores=self._signals(mode, dense[position], lexical[position]),
                     doc_id=chunk.doc_id,
                     title=self.title(chunk.doc_id),
                     chunk_id=chunk.chunk_id,

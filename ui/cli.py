@@ -84,9 +84,9 @@ def cmd_index(args: argparse.Namespace) -> int:
 def _ensure_index(index_dir: Path, quiet: bool = False) -> None:
     """Build the default index from ``seeds/`` when ``index_dir`` has none yet."""
     from index.build import build_index
-    from index.store import index_exists
+    from index.store import index_started
 
-    if not index_exists(index_dir):
+    if not index_started(index_dir):
         if not quiet:
             _say(f"No index at {index_dir} yet: indexing the seed corpus first")
         report = build_index(None, index_dir, progress=not quiet, on_status=None if quiet else _say)

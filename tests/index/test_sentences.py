@@ -188,3 +188,15 @@ def test_offsets_are_document_offsets() -> None:
     spans = split_sentences(text, 11)
     assert [text[s.start : s.end] for s in spans] == ["Keep this one.", "And this."]
     assert spans[0].start == 11
+
+
+def test_wrapped_line_starting_with_number_is_not_a_list_item() -> None:
+    text = (
+        "Of the 268 patients treated with this regimen, data for efficacy were\n"
+        "available for the primary analysis of all the outcomes in this study of\n"
+        "249. A total of 12 patients left the study before the final visit in the\n"
+        "spring, and the remaining ones completed it."
+    )
+    result = sentences(text)
+    assert len(result) == 2
+    assert result[0].endswith("249.")

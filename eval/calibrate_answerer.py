@@ -1,0 +1,161 @@
+"""Calibrate the extractive answerer: sentence ranking weight and abstention threshold.
+
+Data: SQuAD v1.1 dev questions from the odd-numbered articles (the SQuAD
+evaluation and the seed question set are not used). Each question is asked
+twice against the index of all 2,067 paragraphs:
+- answerable: the normal top-5 hits (its own paragraph usually among them);
+- unanswerable: the top hits with the question's own paragraph and every
+  passage containing a gold answer removed, which leaves passages that share
+  the question's words without answering it: the hard case for abstention.
+
+It picks DENSE_WEIGHT (how sentences are ranked) by top-1 sentence accuracy,
+fits the logistic confidence on the best sentence's features, and chooses the
+threshold that maximises selective accuracy (right answers plus right
+abstentions). Prints the constants to put in qa/extract.py and writes
+eval/results/calibration.json.
+
+Usage: .venv/bin/python eval/calibrate_answerer.py [--limit 800]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import string
+import sys
+from pathlib import Path
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "eval"))
+
+from tune_fusion import CACHE, SHARED, write_squad  # noqa: E402
+
+from index.build import build_index  # noqa: E402
+from qa import extract  # noqa: E402
+from qa.answer import Assistant  # noqa: E402
+from qa.retriever import Retriever  # noqa: E402
+
+
+def normalise(text: str) -> str:
+    text = text.lower()
+    text = "".join(ch for ch in text if ch not in set(string.punctuation))
+    text = re.sub(r"\b(a|an|the)\b", " ", text)
+    return " ".join(text.split())
+
+
+def contains_answer(text: str, answers: list[str]) -> bool:
+    body = f" {normalise(text)} "
+    return any(f" {normalise(a)} " in body for a in answers if normalise(a))
+
+
+def sample_questions(limit: int) -> list[tuple[str, str, list[str]]]:
+    data = json.loads((SHARED / "squad" / "dev-v1.1.json").read_text(encoding="utf-8"))
+    pool = []
+    for a, article in enumerate(data["data"]):
+        if a % 2 == 0:
+            continue
+        for p, paragraph in enumerate(article["paragraphs"]):
+            for qa in paragraph["qas"]:
+                answers = [x["text"] for x in qa["answers"]]
+                pool.append((qa["question"], f"{a:02d}-{p:03d}", answers))
+    rng = np.random.default_rng(7)
+    return [pool[i] for i in rng.choice(len(pool), size=min(limit, len(pool)), replace=False)]
+
+
+def features(candidate: extract.Candidate) -> list[float]:
+    return [candidate.dense, candidate.lexical, candidate.hit.scores.get("dense", 0.0)]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--limit", type=int, default=800)
+    args = parser.parse_args()
+    write_squad(CACHE / "squad-docs")
+    build_index([CACHE / "squad-docs"], CACHE / "squad-index", progress=True)
+    assistant = Assistant(Retriever.load(CACHE / "squad-index"))
+    retriever = assistant.retriever
+    lexical = retriever.stored.lexical
+    instances = []  # (answerable, candidates, answers, specifics_missing)
+    for question, gold, answers in sample_questions(args.limit):
+        hits = retriever.search(question, k=5)
+        negatives = [
+            h
+            for h in retriever.search(question, k=20)
+            if Path(h.doc_id).stem != gold and not contains_answer(h.text, answers)
+        ][:5]
+        for answerable, hit_set in ((True, hits), (False, negatives)):
+            scored = extract.score_sentences(
+                question, question, hit_set, assistant._vectors, retriever.embedder, lexical
+            )
+            evidence = " ".join(h.text for h in hit_set)
+            missing = bool(extract.unsupported_specifics(question, evidence))
+            instances.append((answerable, scored, answers, missing))
+
+    def best_of(scored, weight):
+        fitting = [c for c in scored if c.fits_kind]
+        if not fitting:
+            return None
+        return max(fitting, key=lambda c: weight * c.dense + (1 - weight) * c.lexical)
+
+    grid = np.round(np.arange(0.0, 1.01, 0.1), 2)
+    ranking = []
+    for weight in grid:
+        correct = [
+            contains_answer(b.text, answers)
+            for answerable, scored, answers, _ in instances
+            if answerable and any(contains_answer(c.text, answers) for c in scored)
+            for b in [best_of(scored, weight)]
+            if b is not None
+        ]
+        ranking.append((float(np.mean(correct)), float(weight)))
+        print(f"dense weight {weight:.1f}: top-1 sentence accuracy {np.mean(correct):.3f}")
+    dense_weight = max(ranking)[1]
+
+    rows, labels, missing_flags, answerable_flags = [], [], [], []
+    for answerable, scored, answers, missing in instances:
+        best = best_of(scored, dense_weight)
+        if best is None:
+            continue
+        rows.append(features(best))
+        labels.append(answerable and contains_answer(best.text, answers))
+        missing_flags.append(missing)
+        answerable_flags.append(answerable)
+    x, y = np.array(rows), np.array(labels)
+    model = LogisticRegression(C=10.0).fit(x, y)
+    probability = model.predict_proba(x)[:, 1]
+    missing_flags = np.array(missing_flags)
+    answerable_flags = np.array(answerable_flags)
+    best_threshold, best_accuracy = 0.5, 0.0
+    for threshold in np.arange(0.2, 0.91, 0.02):
+        answer = (probability >= threshold) & ~missing_flags
+        accuracy = float(np.mean(np.where(answer, y, ~y)))
+        if accuracy > best_accuracy:
+            best_threshold, best_accuracy = float(threshold), accuracy
+    answer = (probability >= best_threshold) & ~missing_flags
+    unanswerable = ~answerable_flags
+    result = {
+        "instances": len(y),
+        "dense_weight": dense_weight,
+        "bias": float(model.intercept_[0]),
+        "weights": [float(w) for w in model.coef_[0]],
+        "threshold": round(best_threshold, 2),
+        "selective_accuracy": best_accuracy,
+        "abstention_recall_unanswerable": float(np.mean(~answer[unanswerable])),
+        "answered_correct_share_answerable": float(
+            np.mean(answer[answerable_flags] & y[answerable_flags])
+        ),
+        "ranking_grid": ranking,
+    }
+    print(json.dumps(result, indent=2))
+    out = ROOT / "eval" / "results" / "calibration.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
