@@ -24,7 +24,7 @@ import numpy as np
 
 from index.chunk import ChunkSettings, chunk_document
 from index.embed import DEFAULT_PRECISION, Embedder, EmbeddingCache, resolve_model
-from index.errors import IndexMismatch, NothingToIndex, SeedqaError
+from index.errors import IndexMismatch, InvalidSetting, NothingToIndex, SeedqaError
 from index.lexical import LexicalIndex
 from index.load import LoadProblem, load_paths
 from index.records import Chunk, Document, text_hash
@@ -167,8 +167,10 @@ def build_index(
         status(f"Reading {', '.join(sources)}")
         loaded = load_paths(sources, include=include, exclude=exclude)
         if not loaded.documents:
-            reasons = "; ".join(str(p) for p in loaded.problems) or "no documents found"
-            raise NothingToIndex(f"nothing could be indexed ({reasons})")
+            raise NothingToIndex(
+                "nothing could be indexed; fix the files named above or give other paths",
+                tuple(loaded.problems),
+            )
         rechunk = bool(previous) and (
             (previous.chunk_tokens, previous.overlap_tokens)
             != (settings.chunk_tokens, settings.overlap_tokens)
@@ -371,7 +373,7 @@ def remove_document(
     manifest = read_manifest(index_dir)
     entry = manifest.documents.get(doc_id)
     if entry is None:
-        raise NothingToIndex(f"no document {doc_id!r} in the index; list them with `seedqa docs`")
+        raise InvalidSetting(f"no document {doc_id!r} in the index; check the document list")
     sources = [s for s in manifest.sources if s != entry.source]
     exclude = list(manifest.exclude)
     uploads = (index_dir / UPLOADS_DIR).resolve()

@@ -31,7 +31,15 @@ class LoadError(SeedqaError):
 
 
 class NothingToIndex(SeedqaError):
-    """None of the given paths yielded a document that could be indexed."""
+    """None of the given paths yielded a document that could be indexed.
+
+    ``problems`` holds one line per file or path that failed, for the edges
+    to print before the error itself.
+    """
+
+    def __init__(self, message: str, problems: tuple[object, ...] = ()) -> None:
+        super().__init__(message)
+        self.problems = problems
 
 
 class ModelNotAvailable(SeedqaError):

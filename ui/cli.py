@@ -213,6 +213,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return handler(args)
     except SeedqaError as error:
+        for problem in getattr(error, "problems", ()):
+            print(f"skipped {problem}", file=sys.stderr)
         print(f"seedqa: error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -128,7 +128,7 @@ def test_empty_folder_alone_is_nothing_to_index(tmp_path: Path, capsys) -> None:
     assert main(["index", str(tmp_path / "empty"), "--index-dir", str(index_dir)]) == 2
     out, err = capsys.readouterr()
     assert out == "" and "Traceback" not in err
-    assert err.count("\n") == 2 and err.startswith("Reading ")
+    assert err.count("\n") == 3 and err.startswith("Reading ")
     assert "nothing could be indexed" in err and f"{tmp_path / 'empty'}: no .txt" in err
     assert not index_exists(index_dir)
     with pytest.raises(IndexNotFound, match="seedqa index"):
