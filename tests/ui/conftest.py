@@ -1,0 +1,136 @@
+"""Fixtures for the web chat tests: a seed index and the real server, started once."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+START_TIMEOUT_S = 180
+
+
+@dataclass
+class Server:
+    url: str
+    port: int
+    index_dir: Path
+    process: subprocess.Popen
+    log: Path
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def server_env() -> dict[str, str]:
+    return {
+        **os.environ,
+        "GRADIO_ANALYTICS_ENABLED": "False",
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+        "PYTHONUNBUFFERED": "1",
+    }
+
+
+def start_server(index_dir: Path, log: Path, *extra: str) -> Server:
+    """Start `seedqa chat` as a subprocess and wait until its port answers."""
+    port = free_port()
+    command = [sys.executable, "-m", "ui.cli", "chat", "--index-dir", str(index_dir)]
+    command += ["--port", str(port), *extra]
+    handle = log.open("wb")
+    process = subprocess.Popen(
+        command, cwd=REPO, env=server_env(), stdout=handle, stderr=subprocess.STDOUT
+    )
+    handle.close()
+    deadline = time.monotonic() + START_TIMEOUT_S
+    url = f"http://127.0.0.1:{port}/"
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited ({process.returncode}):\n{log.read_text()}")
+        if "open http" in log.read_text(errors="replace"):
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    return Server(url, port, index_dir, process, log)
+            except OSError:
+                pass
+        time.sleep(0.2)
+    stop_server(process)
+    raise RuntimeError(f"the server did not start in {START_TIMEOUT_S} s:\n{log.read_text()}")
+
+
+def stop_server(process: subprocess.Popen) -> None:
+    """Stop the server we started, by its PID: terminate, then kill."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """`seedqa chat` on a fresh index directory: it indexes seeds/ on first start, then serves.
+
+    Letting the server build its own first index (the documented first start)
+    instead of building it here saves loading the embedding model twice.
+    """
+    index_dir = tmp_path_factory.mktemp("seed-index") / "index"
+    log = tmp_path_factory.mktemp("server") / "server.log"
+    running = start_server(index_dir, log)
+    try:
+        yield running
+    finally:
+        stop_server(running.process)
+
+
+@pytest.fixture(scope="session")
+def seed_index(server: Server) -> Path:
+    """The server's index of the seed corpus (built on its first start)."""
+    return server.index_dir
+
+
+@pytest.fixture
+def browser(tmp_path: Path):
+    """Headless Debian Chromium driven by Selenium, with network logging on."""
+    if not CHROMIUM.exists() or not CHROMEDRIVER.exists():
+        pytest.skip("needs Debian chromium and chromium-driver (`make browser` installs them)")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for argument in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--disable-dev-shm-usage",
+        "--window-size=1400,1100",
+        f"--user-data-dir={tempfile.mkdtemp(dir=tmp_path, prefix='chromium-')}",
+    ):
+        options.add_argument(argument)
+    options.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    driver.set_page_load_timeout(60)
+    try:
+        yield driver
+    finally:
+        driver.quit()
