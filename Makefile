@@ -36,9 +36,10 @@ test: setup browser lint
 	$(BIN)/pytest -q
 
 eval: setup
+	mkdir -p eval/results
 	$(BIN)/seedqa eval qa eval/seed_questions.jsonl --corpus seeds --json eval/results/seed.json --report eval/results/seed.md
-	$(BIN)/seedqa eval beir ../shared/datasets/scifact --mode all --json eval/results/scifact.json --report eval/results/scifact.md
-	$(BIN)/seedqa eval squad ../shared/datasets/squad/dev-v1.1.json --limit 1000 --json eval/results/squad.json --report eval/results/squad.md
+	$(BIN)/seedqa eval beir ../shared/datasets/scifact --mode all --index-dir eval/.cache/scifact --json eval/results/scifact.json --report eval/results/scifact.md
+	$(BIN)/seedqa eval squad ../shared/datasets/squad/dev-v1.1.json --limit 1000 --index-dir eval/.cache/squad --json eval/results/squad.json --report eval/results/squad.md
 
 bench: setup
 	$(BIN)/python eval/bench_index.py

@@ -28,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
+from tqdm import tqdm
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -67,21 +68,15 @@ def sample_questions(limit: int) -> list[tuple[str, str, list[str]]]:
     return [pool[i] for i in rng.choice(len(pool), size=min(limit, len(pool)), replace=False)]
 
 
-def features(candidate: extract.Candidate) -> list[float]:
-    return [candidate.dense, candidate.lexical, candidate.hit.scores.get("dense", 0.0)]
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--limit", type=int, default=800)
-    args = parser.parse_args()
+def collect(limit: int) -> list[dict]:
+    """Ask every sampled question twice; keep each candidate sentence's features."""
     write_squad(CACHE / "squad-docs")
     build_index([CACHE / "squad-docs"], CACHE / "squad-index", progress=True)
     assistant = Assistant(Retriever.load(CACHE / "squad-index"))
     retriever = assistant.retriever
     lexical = retriever.stored.lexical
-    instances = []  # (answerable, candidates, answers, specifics_missing)
-    for question, gold, answers in sample_questions(args.limit):
+    instances = []
+    for question, gold, answers in tqdm(sample_questions(limit), desc="questions"):
         hits = retriever.search(question, k=5)
         negatives = [
             h
@@ -93,43 +88,69 @@ def main() -> None:
                 question, question, hit_set, assistant._vectors, retriever.embedder, lexical
             )
             evidence = " ".join(h.text for h in hit_set)
-            missing = bool(extract.unsupported_specifics(question, evidence))
-            instances.append((answerable, scored, answers, missing))
+            coverage = extract.evidence_coverage(question, hit_set, lexical)
+            instances.append(
+                {
+                    "answerable": answerable,
+                    "missing": bool(extract.unsupported_specifics(question, evidence)),
+                    "candidates": [
+                        {
+                            "features": extract.confidence_features(c, coverage),
+                            "fits_kind": c.fits_kind,
+                            "correct": answerable and contains_answer(c.text, answers),
+                        }
+                        for c in scored
+                    ],
+                }
+            )
+    return instances
 
-    def best_of(scored, weight):
-        fitting = [c for c in scored if c.fits_kind]
-        if not fitting:
-            return None
-        return max(fitting, key=lambda c: weight * c.dense + (1 - weight) * c.lexical)
 
-    grid = np.round(np.arange(0.0, 1.01, 0.1), 2)
+def best_of(candidates: list[dict], weight: float) -> dict | None:
+    fitting = [c for c in candidates if c["fits_kind"]]
+    if not fitting:
+        return None
+    return max(fitting, key=lambda c: weight * c["features"][0] + (1 - weight) * c["features"][1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--limit", type=int, default=600)
+    parser.add_argument("--reuse", action="store_true", help="reuse the collected features")
+    args = parser.parse_args()
+    stash = CACHE / f"calibration-{args.limit}.json"
+    if args.reuse and stash.exists():
+        instances = json.loads(stash.read_text())
+    else:
+        instances = collect(args.limit)
+        stash.write_text(json.dumps(instances))
+
     ranking = []
-    for weight in grid:
+    for weight in np.round(np.arange(0.0, 1.01, 0.1), 2):
         correct = [
-            contains_answer(b.text, answers)
-            for answerable, scored, answers, _ in instances
-            if answerable and any(contains_answer(c.text, answers) for c in scored)
-            for b in [best_of(scored, weight)]
-            if b is not None
+            best["correct"]
+            for item in instances
+            if item["answerable"] and any(c["correct"] for c in item["candidates"])
+            for best in [best_of(item["candidates"], weight)]
+            if best is not None
         ]
         ranking.append((float(np.mean(correct)), float(weight)))
         print(f"dense weight {weight:.1f}: top-1 sentence accuracy {np.mean(correct):.3f}")
     dense_weight = max(ranking)[1]
 
-    rows, labels, missing_flags, answerable_flags = [], [], [], []
-    for answerable, scored, answers, missing in instances:
-        best = best_of(scored, dense_weight)
+    rows, labels, missing, answerable = [], [], [], []
+    for item in instances:
+        best = best_of(item["candidates"], dense_weight)
         if best is None:
             continue
-        rows.append(features(best))
-        labels.append(answerable and contains_answer(best.text, answers))
-        missing_flags.append(missing)
-        answerable_flags.append(answerable)
-    x, y = np.array(rows), np.array(labels)
+        rows.append(best["features"])
+        labels.append(best["correct"])
+        missing.append(item["missing"])
+        answerable.append(item["answerable"])
+    x, y = np.array(rows), np.array(labels, dtype=bool)
+    missing_flags, answerable_flags = np.array(missing), np.array(answerable)
     model = LogisticRegression(C=10.0).fit(x, y)
     probability = model.predict_proba(x)[:, 1]
-    missing_flags = np.array(missing_flags)
-    answerable_flags = np.array(answerable_flags)
     best_threshold, best_accuracy = 0.5, 0.0
     for threshold in np.arange(0.2, 0.91, 0.02):
         answer = (probability >= threshold) & ~missing_flags
@@ -137,17 +158,17 @@ def main() -> None:
         if accuracy > best_accuracy:
             best_threshold, best_accuracy = float(threshold), accuracy
     answer = (probability >= best_threshold) & ~missing_flags
-    unanswerable = ~answerable_flags
     result = {
         "instances": len(y),
+        "features": ["sentence cosine", "lexical share", "chunk cosine", "evidence coverage"],
         "dense_weight": dense_weight,
-        "bias": float(model.intercept_[0]),
-        "weights": [float(w) for w in model.coef_[0]],
+        "bias": round(float(model.intercept_[0]), 3),
+        "weights": [round(float(w), 3) for w in model.coef_[0]],
         "threshold": round(best_threshold, 2),
-        "selective_accuracy": best_accuracy,
-        "abstention_recall_unanswerable": float(np.mean(~answer[unanswerable])),
-        "answered_correct_share_answerable": float(
-            np.mean(answer[answerable_flags] & y[answerable_flags])
+        "selective_accuracy": round(best_accuracy, 4),
+        "abstention_recall_unanswerable": round(float(np.mean(~answer[~answerable_flags])), 4),
+        "answered_correctly_answerable": round(
+            float(np.mean(answer[answerable_flags] & y[answerable_flags])), 4
         ),
         "ranking_grid": ranking,
     }

@@ -31,6 +31,9 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 PRECISIONS = ("bf16", "fp32")
 DEFAULT_PRECISION = "bf16"
+#: bf16 autocast pays off only on batches: it re-casts the weights on every call, which
+#: costs more than it saves for a single query (see README, embedding benchmark).
+AUTOCAST_MIN_BATCH = 32
 #: Batches shorter than this embed without a progress bar.
 PROGRESS_MIN_TEXTS = 128
 _DEFAULT_ALIASES = {DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}"}
@@ -128,7 +131,7 @@ class Embedder:
 
         autocast = (
             torch.autocast("cpu", dtype=torch.bfloat16)
-            if self.precision == "bf16"
+            if self.precision == "bf16" and len(texts) >= AUTOCAST_MIN_BATCH
             else contextlib.nullcontext()
         )
         with self._lock, autocast, torch.inference_mode():

@@ -25,13 +25,14 @@ from index.records import Span, text_hash
 from qa.retriever import Hit
 
 #: Weight of the embedding cosine in a sentence's score (the rest is lexical evidence).
-DENSE_WEIGHT = 0.6
+DENSE_WEIGHT = 0.4
 #: Logistic confidence that a sentence answers: bias and weights of (sentence cosine,
-#: lexical share, chunk cosine). Fitted on SQuAD by eval/calibrate_answerer.py.
-CONFIDENCE_BIAS = -4.0
-CONFIDENCE_WEIGHTS = (5.0, 3.0, 2.0)
+#: lexical share, chunk cosine, evidence coverage). Fitted on SQuAD by
+#: eval/calibrate_answerer.py.
+CONFIDENCE_BIAS = -12.455
+CONFIDENCE_WEIGHTS = (6.102, 4.279, -0.624, 6.361)
 #: Abstain when the best sentence's confidence is below this.
-ANSWER_THRESHOLD = 0.5
+ANSWER_THRESHOLD = 0.38
 #: Extra sentences must score within this margin of the best one.
 EXTRA_MARGIN = 0.06
 MAX_SENTENCES = 3
@@ -212,7 +213,16 @@ def score_sentences(
     query_vector = embedder.embed_query(query)
     sentence_vectors = vectors.get([text for _, _, text in found])
     dense = sentence_vectors @ query_vector
-    terms = _content_terms(lexical, question) or _content_terms(lexical, query)
+    # Lexical evidence counts only question terms that occur in the retrieved passages:
+    # terms found nowhere cannot tell sentences apart (``evidence_coverage`` scores them).
+    present: set[str] = set()
+    for hit in hits:
+        present.update(lexical.tokenize(hit.text))
+    terms = [
+        t
+        for t in (_content_terms(lexical, question) or _content_terms(lexical, query))
+        if t in present
+    ]
     weights = lexical.idf(terms) if terms else np.zeros(0)
     scored = []
     for (hit, span, text), cosine, vector in zip(found, dense, sentence_vectors, strict=True):
@@ -224,14 +234,40 @@ def score_sentences(
     return scored
 
 
-def confidence(candidate: Candidate) -> float:
-    """Probability-like confidence that ``candidate`` answers the question (calibrated)."""
-    z = (
-        CONFIDENCE_BIAS
-        + CONFIDENCE_WEIGHTS[0] * candidate.dense
-        + CONFIDENCE_WEIGHTS[1] * candidate.lexical
-        + CONFIDENCE_WEIGHTS[2] * candidate.hit.scores.get("dense", 0.0)
-    )
+def evidence_coverage(question: str, hits: Sequence[Hit], lexical: LexicalIndex) -> float:
+    """Share of the question's distinct content terms found anywhere in ``hits``.
+
+    A question whose terms appear in none of the retrieved passages ("How many
+    employees...?" over a text that never mentions employees) is usually not
+    answered by them. Terms are counted, not IDF-weighted, so that the value
+    means the same in a one-document index and in a large one.
+    """
+    terms = _content_terms(lexical, question)
+    if not terms:
+        return 1.0
+    present: set[str] = set()
+    for hit in hits:
+        present.update(lexical.tokenize(hit.text))
+    return sum(1 for t in terms if t in present) / len(terms)
+
+
+def confidence_features(candidate: Candidate, coverage: float) -> list[float]:
+    """The features the confidence model reads, in ``CONFIDENCE_WEIGHTS`` order."""
+    return [
+        candidate.dense,
+        candidate.lexical,
+        candidate.hit.scores.get("dense", 0.0),
+        coverage,
+    ]
+
+
+def confidence(candidate: Candidate, coverage: float = 1.0) -> float:
+    """Calibrated probability that ``candidate`` answers the question.
+
+    ``coverage`` is ``evidence_coverage`` of the question over the hits.
+    """
+    features = confidence_features(candidate, coverage)
+    z = CONFIDENCE_BIAS + sum(w * x for w, x in zip(CONFIDENCE_WEIGHTS, features, strict=True))
     return float(1.0 / (1.0 + np.exp(-z)))
 
 
@@ -253,7 +289,8 @@ def extract_answer(
             [], True, f"the documents do not mention {', '.join(missing[:3])}", 0.0
         )
     fitting = [c for c in scored if c.fits_kind]
-    best_confidence = confidence(fitting[0]) if fitting else 0.0
+    coverage = evidence_coverage(question, hits, lexical)
+    best_confidence = confidence(fitting[0], coverage) if fitting else 0.0
     if best_confidence < ANSWER_THRESHOLD:
         return Extraction([], True, "the evidence is too weak", best_confidence)
     best = fitting[0]
@@ -261,7 +298,7 @@ def extract_answer(
     for candidate in fitting[1:]:
         if len(chosen) >= MAX_SENTENCES or candidate.score < best.score - EXTRA_MARGIN:
             break
-        if confidence(candidate) < ANSWER_THRESHOLD:
+        if confidence(candidate, coverage) < ANSWER_THRESHOLD:
             continue
         if any(float(candidate.vector @ c.vector) >= DUPLICATE_COSINE for c in chosen):
             continue

@@ -143,8 +143,9 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 def cmd_chat(args: argparse.Namespace) -> int:
     """Run ``seedqa chat``: serve the web chat on the local machine."""
-    from ui.web import serve
+    from ui.web import parse_auth, serve
 
+    parse_auth(args.auth)  # a malformed --auth fails before any indexing work
     index_dir = _index_dir(args)
     _ensure_index(index_dir)
     serve(index_dir, host=args.host, port=args.port, auth=args.auth)

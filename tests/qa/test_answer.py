@@ -14,10 +14,10 @@ SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 SEED_TEXT = next(SEEDS.glob("*.txt")).read_text(encoding="utf-8")
 
 ANSWERABLE = [
-    ("How much will Xiaomi invest in 5G, AI and IoT?", "7.18 billion"),
+    ("How much will Xiaomi invest in R&D for 5G, AI and IoT?", "7.18 billion"),
     ("How much had Xiaomi already committed before the increase?", "1.43 billion"),
-    ("What share of Xiaomi's revenue comes from overseas?", "almost half"),
-    ("Who is the CEO of Xiaomi?", "Lei Jun"),
+    ("What kind of brand was Xiaomi in years gone?", "backwater"),
+    ("Which two technologies work hand-in-hand?", "AI and IOT"),
 ]
 UNANSWERABLE = [
     "How much did Xiaomi invest in R&D in 2018?",
@@ -61,7 +61,7 @@ def test_small_corpus_answers_cite_the_right_document(small_assistant, small_cor
     for question, doc, expected in [
         ("When did Hekla erupt?", "small/volcanoes.md", "1104"),
         ("Who lost a match to Deep Blue?", "small/chess.txt", "Kasparov"),
-        ("At what temperature is sourdough baked?", "small/bread.txt", "250"),
+        ("At how many degrees is the dough baked?", "small/bread.txt", "250"),
     ]:
         answer = small_assistant.ask(question)
         assert not answer.abstained, (question, answer.reason)

@@ -1,0 +1,559 @@
+"""Tests of qa.evaluation and `seedqa eval`: metrics on hand-made cases, QA-set parsing,
+and the CLI end to end on tiny corpora with the real model and index."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from index.embed import Embedder
+from qa.evaluation import QASetError, load_qa_set
+from qa.evaluation.beir import chunk_depth, load_beir, parse_modes
+from qa.evaluation.errors import EvalDataError
+from qa.evaluation.metrics import (
+    abstention_scores,
+    answer_matches,
+    distinct_docs,
+    find_spans,
+    normalize_answer,
+    overlaps,
+    percentile,
+    ratio,
+    recall_curve,
+    trec_scores,
+)
+from qa.evaluation.qa_set import outcome, summarize_qa
+from qa.evaluation.squad import SquadQuestion, sample_questions
+from ui.cli import main
+
+
+@pytest.fixture(scope="module", autouse=True)
+def shared_embedder():
+    """Load the real model once for the module: every CLI call reuses it."""
+    cache: dict[tuple, Embedder] = {}
+    original = Embedder.load.__func__
+
+    def load(cls, name_or_path=None, precision="bf16"):
+        key = (name_or_path or "all-MiniLM-L6-v2", precision)
+        if key not in cache:
+            cache[key] = original(cls, name_or_path, precision)
+        return cache[key]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Embedder, "load", classmethod(load))
+        yield
+
+
+# ----------------------------------------------------------------------------- metrics
+
+
+def test_normalize_answer_is_squad_style():
+    assert normalize_answer("  The $7.18 Billion!  ") == "718 billion"
+    assert normalize_answer("‘true AIoT leader’") == "true aiot leader"
+    assert normalize_answer("An apple, a pear") == "apple pear"
+
+
+def test_answer_matches_whole_words_and_ignores_markers():
+    assert answer_matches("It will invest $7.18 billion. [1]", ["$7.18 billion"])
+    assert answer_matches("CEO LEI   JUN said so [2]", ["x", "lei jun"])
+    assert not answer_matches("In 2019 it grew. [1]", ["1"])
+    assert not answer_matches("anything", [])
+    assert not answer_matches("anything", ["", "!!"])
+
+
+def test_find_spans_tolerates_whitespace_and_finds_all():
+    text = "Alpha beta.\nGamma  delta. Alpha beta."
+    assert find_spans(text, "beta. Gamma delta") == [(6, 24)]
+    assert find_spans(text, "Alpha beta") == [(0, 10), (26, 36)]
+    assert find_spans(text, "zeta") == []
+    assert find_spans(text, "   ") == []
+
+
+def test_overlaps_half_open():
+    assert overlaps(0, 10, 9, 12)
+    assert not overlaps(0, 10, 10, 12)
+    assert overlaps(5, 6, 0, 100)
+    assert not overlaps(3, 4, 0, 3)
+
+
+def test_percentile_and_ratio():
+    assert percentile([], 50) is None
+    assert percentile([10.0], 95) == 10.0
+    assert percentile([1, 2, 3, 4], 50) == 2.5
+    assert percentile(list(range(1, 101)), 95) == pytest.approx(95.05)
+    assert ratio(1, 0) is None
+    assert ratio(3, 4) == 0.75
+
+
+def test_abstention_precision_recall_known_counts():
+    # 4 unanswerable (3 abstained), 6 answerable (1 abstained): P = 3/4, R = 3/4.
+    abstained = [True, True, True, False] + [True, False, False, False, False, False]
+    answerable = [False] * 4 + [True] * 6
+    assert abstention_scores(abstained, answerable) == (0.75, 0.75)
+    assert abstention_scores([False, False], [False, True]) == (None, 0.0)
+    assert abstention_scores([True], [True]) == (0.0, None)
+
+
+def test_trec_scores_and_recall_curve_on_a_known_case():
+    qrels = {"q1": {"a": 1}, "q2": {"b": 1, "c": 1}, "q3": {"z": 1}}
+    rankings = {"q1": ["a", "x"], "q2": ["x", "b"] + [f"n{i}" for i in range(200)] + ["c"]}
+    scores = trec_scores(qrels, rankings)
+    # MRR@10: q1 1, q2 1/2, q3 (nothing retrieved) 0.
+    assert scores["mrr@10"] == pytest.approx((1 + 0.5 + 0) / 3)
+    # Recall@100: q1 1, q2 1/2 (c is beyond 100), q3 0.
+    assert scores["recall@100"] == pytest.approx((1 + 0.5) / 3)
+    import math
+
+    ndcg_q2 = (1 / math.log2(3)) / (1 + 1 / math.log2(3))
+    assert scores["ndcg@10"] == pytest.approx((1 + ndcg_q2) / 3)
+    curve = recall_curve(rankings, qrels, 3)
+    assert curve == pytest.approx([1 / 3, 1.5 / 3, 1.5 / 3])
+
+
+def test_distinct_docs_and_depth_and_modes():
+    assert distinct_docs(["a", "b", "a", "c", "b"]) == ["a", "b", "c"]
+    assert chunk_depth(14_000, 5_000) == 560
+    assert chunk_depth(10, 10) == 200
+    assert chunk_depth(10**6, 10) == 1000
+    assert parse_modes("all") == ("hybrid", "dense", "lexical")
+    assert parse_modes("dense") == ("dense",)
+    with pytest.raises(Exception, match="not valid"):
+        parse_modes("fuzzy")
+
+
+def test_sample_questions_is_deterministic_and_in_order():
+    questions = [SquadQuestion(str(i), f"q{i}", ("a",), "00-000") for i in range(100)]
+    first = sample_questions(questions, 10)
+    assert first == sample_questions(questions, 10)
+    assert [int(q.id) for q in first] == sorted(int(q.id) for q in first)
+    assert sample_questions(questions, None) == questions
+    assert sample_questions(questions, 500) == questions
+
+
+def _entry(answerable, abstained, correct, cited, rank, ms):
+    return {
+        "id": "x",
+        "question": "?",
+        "answerable": answerable,
+        "abstained": abstained,
+        "answer": "",
+        "answer_correct": correct,
+        "citation_correct": cited,
+        "hit_rank": rank,
+        "latency_ms": ms,
+    }
+
+
+def test_summarize_qa_known_counts():
+    entries = [
+        _entry(True, False, True, True, 1, 10.0),  # correct
+        _entry(True, False, False, True, 2, 20.0),  # wrong answer, right citation
+        _entry(True, True, False, None, None, 30.0),  # missed
+        _entry(True, False, True, False, 4, 40.0),  # correct, wrong citation
+        _entry(False, True, True, None, None, 50.0),  # correct abstention
+        _entry(False, False, False, None, None, 60.0),  # false answer
+    ]
+    result = summarize_qa(entries)
+    assert result.n == 6
+    assert result.retrieval == {"hit@1": 0.25, "hit@5": 0.75, "mrr": round((1 + 0.5 + 0.25) / 4, 4)}
+    assert result.answer == {"accuracy": 0.5, "citation_accuracy": round(2 / 3, 4)}
+    assert result.abstention == {"precision": 0.5, "recall": 0.5}
+    assert result.latency_ms == {"p50": 35.0, "p95": 57.5}
+    assert [outcome(e) for e in entries] == [
+        "correct",
+        "wrong",
+        "missed",
+        "correct",
+        "abstained",
+        "false answer",
+    ]
+    assert result.counts == {
+        "correct": 2,
+        "wrong": 1,
+        "missed": 1,
+        "abstained": 1,
+        "false answer": 1,
+    }
+
+
+# ----------------------------------------------------------------------------- parsing
+
+GOOD = {
+    "id": "q1",
+    "question": "Who?",
+    "answers": ["Ann"],
+    "answerable": True,
+    "evidence": ["Ann said"],
+}
+
+
+def _write_lines(path: Path, lines: list[str]) -> Path:
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        ("{not json", "not valid JSON"),
+        ("[1, 2]", "expected a JSON object"),
+        (json.dumps({k: v for k, v in GOOD.items() if k != "question"}), "missing key 'question'"),
+        (json.dumps({**GOOD, "answers": "Ann"}), "'answers' must be a list of strings"),
+        (json.dumps({**GOOD, "answerable": "yes"}), "'answerable' must be true or false"),
+        (json.dumps({**GOOD, "evidence": []}), "needs at least one evidence"),
+        (json.dumps({**GOOD, "answers": []}), "needs at least one answer"),
+        (json.dumps({**GOOD, "question": "  "}), "'question' must be a non-empty string"),
+        (json.dumps({**GOOD, "source": 3}), "'source' must be a document id"),
+        (json.dumps(GOOD), "duplicate id 'q1' (first on line 1)"),
+    ],
+)
+def test_malformed_lines_name_the_line(tmp_path, bad, message):
+    path = _write_lines(tmp_path / "set.jsonl", [json.dumps(GOOD), "", bad])
+    with pytest.raises(QASetError) as error:
+        load_qa_set(path)
+    assert str(error.value).startswith(f"{path} line 3: ")
+    assert message in str(error.value)
+
+
+def test_load_qa_set_accepts_unanswerable_without_answers(tmp_path):
+    unanswerable = {"id": 7, "question": "Why?", "answers": [], "answerable": False, "evidence": []}
+    items = load_qa_set(
+        _write_lines(tmp_path / "s.jsonl", [json.dumps(GOOD), json.dumps(unanswerable)])
+    )
+    assert [(i.id, i.answerable, i.line) for i in items] == [("q1", True, 1), ("7", False, 2)]
+
+
+def test_empty_or_missing_qa_set(tmp_path):
+    with pytest.raises(QASetError, match="no questions"):
+        load_qa_set(_write_lines(tmp_path / "e.jsonl", ["", "  "]))
+    with pytest.raises(EvalDataError, match="no such QA set"):
+        load_qa_set(tmp_path / "missing.jsonl")
+
+
+def test_cli_malformed_line_exits_2_with_one_line(tmp_path, capsys):
+    path = _write_lines(tmp_path / "set.jsonl", [json.dumps(GOOD), "{oops"])
+    assert main(["eval", "qa", str(path), "--corpus", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == f"seedqa: error: {path} line 2: not valid JSON " + err.split("not valid JSON ")[1]
+    assert "\n" not in err and "Traceback" not in err
+
+
+def test_load_beir_errors_name_file_and_line(tmp_path):
+    (tmp_path / "qrels").mkdir()
+    (tmp_path / "corpus.jsonl").write_text('{"_id": "d1", "text": "x"}\n{bad\n')
+    (tmp_path / "queries.jsonl").write_text('{"_id": "q1", "text": "x"}\n')
+    (tmp_path / "qrels" / "test.tsv").write_text("query-id\tcorpus-id\tscore\nq1\td1\t1\n")
+    with pytest.raises(EvalDataError, match=r"corpus.jsonl line 2: not valid JSON"):
+        load_beir(tmp_path)
+    (tmp_path / "corpus.jsonl").write_text('{"_id": "d1", "title": "T", "text": "x"}\n')
+    (tmp_path / "qrels" / "test.tsv").write_text("q9\td1\t1\n")
+    with pytest.raises(EvalDataError, match="query 'q9' of the qrels is missing"):
+        load_beir(tmp_path)
+    (tmp_path / "qrels" / "test.tsv").write_text("q1\td1\n")
+    with pytest.raises(EvalDataError, match="test.tsv line 1: expected"):
+        load_beir(tmp_path)
+    (tmp_path / "qrels" / "test.tsv").write_text("q1\td1\t1\n")
+    data = load_beir(tmp_path)
+    assert data.documents == {"d1": "T\n\nx"} and data.qrels == {"q1": {"d1": 1}}
+
+
+# ----------------------------------------------------------------------------- end to end
+
+ARTICLE = (
+    "Harbor Town opens a new library\n\n"
+    "The city of Harbor Town opened its new public library on March 3, 2021. "
+    "The building cost $12 million and was designed by the architect Maria Lund. "
+    "It holds 80,000 books and a maker space for children.\n\n"
+    "The mayor, Tom Berg, said the library would stay open until 10 pm on weekdays."
+)
+SECOND = (
+    "Tidal energy in the north\n\n"
+    "A tidal power station in the northern fjord produces 20 megawatts. "
+    "Engineers chose the fjord because its currents are strong and steady all year."
+)
+
+
+def _qa_set(path: Path) -> Path:
+    rows = [
+        {
+            "id": "cost",
+            "question": "How much did the Harbor Town library cost?",
+            "answers": ["$12 million"],
+            "answerable": True,
+            "evidence": ["The building cost $12 million"],
+            "source": "library.txt",
+        },
+        {
+            "id": "architect",
+            "question": "Who designed the new library?",
+            "answers": ["Maria Lund"],
+            "answerable": True,
+            "evidence": ["designed by the architect Maria Lund"],
+        },
+        {
+            "id": "tidal",
+            "question": "How much power does the tidal station produce?",
+            "answers": ["20 megawatts"],
+            "answerable": True,
+            "evidence": ["produces 20\nmegawatts"],
+            "source": "corpus/tidal.txt",
+        },
+        {
+            "id": "budget",
+            "question": "What is the annual budget of the Harbor Town library?",
+            "answers": [],
+            "answerable": False,
+            "evidence": [],
+        },
+        {
+            "id": "mars",
+            "question": "When did the first rover land on Mars?",
+            "answers": [],
+            "answerable": False,
+            "evidence": [],
+        },
+    ]
+    return _write_lines(path, [json.dumps(r) for r in rows])
+
+
+@pytest.fixture(scope="module")
+def tiny_corpus(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("eval") / "corpus"
+    folder.mkdir()
+    (folder / "library.txt").write_text(ARTICLE, encoding="utf-8")
+    (folder / "tidal.txt").write_text(SECOND, encoding="utf-8")
+    return folder
+
+
+def test_cli_eval_qa_json_schema_and_report(tiny_corpus, tmp_path, capsys):
+    qa_set = _qa_set(tmp_path / "set.jsonl")
+    out, report = tmp_path / "out" / "r.json", tmp_path / "rep" / "r.md"
+    index_dir = tmp_path / "idx"
+    code = main(
+        [
+            "eval",
+            "qa",
+            str(qa_set),
+            "--corpus",
+            str(tiny_corpus),
+            "--index-dir",
+            str(index_dir),
+            "--json",
+            str(out),
+            "--report",
+            str(report),
+        ]
+    )
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert "hit@1" in captured.out and "answer acc" in captured.out
+    data = json.loads(out.read_text())
+    assert list(data) == ["n", "retrieval", "answer", "abstention", "latency_ms", "per_question"]
+    assert list(data["retrieval"]) == ["hit@1", "hit@5", "mrr"]
+    assert list(data["answer"]) == ["accuracy", "citation_accuracy"]
+    assert list(data["abstention"]) == ["precision", "recall"]
+    assert list(data["latency_ms"]) == ["p50", "p95"]
+    assert data["n"] == 5 and len(data["per_question"]) == 5
+    for entry in data["per_question"]:
+        assert list(entry) == [
+            "id",
+            "question",
+            "answerable",
+            "abstained",
+            "answer",
+            "answer_correct",
+            "citation_correct",
+            "hit_rank",
+            "latency_ms",
+        ]
+    for group in ("retrieval", "answer", "abstention"):
+        for value in data[group].values():
+            assert value is None or 0.0 <= value <= 1.0
+    assert data["latency_ms"]["p50"] <= data["latency_ms"]["p95"]
+    by_id = {e["id"]: e for e in data["per_question"]}
+    # The evidence of each answerable question is in a 1- or 2-chunk document: found at once.
+    assert by_id["cost"]["hit_rank"] == 1 and by_id["tidal"]["hit_rank"] == 1
+    assert by_id["mars"]["hit_rank"] is None
+    # The index was kept at --index-dir.
+    assert (index_dir / "CURRENT").exists()
+    text = report.read_text()
+    assert text.startswith("# QA set evaluation: set.jsonl")
+    assert "| mode | n | hit@1 |" in text and "r-outcomes.png" in text
+    for name in ("r-outcomes.png", "r-latency.png"):
+        assert (report.parent / name).read_bytes().startswith(b"\x89PNG")
+
+    # The same index, used without --corpus; evidence absent from its source is an error.
+    bad = _write_lines(
+        tmp_path / "bad.jsonl",
+        [
+            json.dumps(
+                {
+                    "id": "a",
+                    "question": "Who?",
+                    "answers": ["Maria Lund"],
+                    "answerable": True,
+                    "evidence": ["Maria Lund"],
+                    "source": "tidal.txt",
+                }
+            )
+        ],
+    )
+    assert main(["eval", "qa", str(bad), "--index-dir", str(index_dir)]) == 2
+    err = capsys.readouterr().err
+    assert f"{bad} line 1: evidence 'Maria Lund' does not occur in source corpus/tidal.txt" in err
+    missing = _write_lines(tmp_path / "missing.jsonl", [json.dumps({**GOOD, "source": "x.txt"})])
+    assert main(["eval", "qa", str(missing), "--index-dir", str(index_dir)]) == 2
+    assert "line 1: source 'x.txt' is not an indexed document" in capsys.readouterr().err
+
+
+TOPICS = [
+    ("Photosynthesis", "Plants turn sunlight, water and carbon dioxide into glucose and oxygen."),
+    ("Insulin", "The pancreas releases insulin, a hormone that lowers blood glucose."),
+    ("Volcanoes", "Magma rising through the crust erupts from volcanoes as lava and ash."),
+    ("Vaccines", "Vaccines expose the immune system to an antigen so it learns a pathogen."),
+    ("Black holes", "Nothing, not even light, escapes the gravity of a black hole."),
+    ("Tides", "The gravity of the Moon and the Sun raises the ocean tides twice a day."),
+    ("Rust", "Iron rusts when it reacts with oxygen and water to form iron oxide."),
+    ("Bees", "Honey bees pollinate flowers and turn nectar into honey in the hive."),
+    ("Glaciers", "Glaciers are slow rivers of ice that carve valleys in mountains."),
+    ("Antibiotics", "Antibiotics kill bacteria but do not work against viruses."),
+    ("Lightning", "Lightning is an electrical discharge between clouds and the ground."),
+    ("Coffee", "Caffeine in coffee blocks adenosine receptors and keeps people awake."),
+    ("Earthquakes", "Earthquakes happen when tectonic plates slip along a fault."),
+    ("DNA", "DNA is a double helix that stores genetic information in base pairs."),
+    ("Rainbows", "Rainbows appear when sunlight is refracted and reflected in raindrops."),
+    ("Sleep", "Deep sleep helps the brain consolidate memories from the day."),
+    ("Solar panels", "Solar panels convert sunlight into electricity with silicon cells."),
+    ("Yeast", "Yeast ferments sugar into alcohol and carbon dioxide in bread dough."),
+    ("Comets", "Comets are icy bodies that grow glowing tails near the Sun."),
+    ("Salt", "Salt lowers the freezing point of water, so roads are salted in winter."),
+]
+
+
+@pytest.fixture(scope="module")
+def beir_fixture(tmp_path_factory):
+    root = tmp_path_factory.mktemp("beir") / "tinybeir"
+    (root / "qrels").mkdir(parents=True)
+    with (root / "corpus.jsonl").open("w") as handle:
+        for i, (title, text) in enumerate(TOPICS):
+            handle.write(
+                json.dumps({"_id": f"d{i}", "title": title, "text": text, "metadata": {}}) + "\n"
+            )
+    queries = {
+        "q1": "How do plants make glucose from sunlight?",
+        "q2": "Which organ releases insulin?",
+        "q3": "Why do roads get salted when it freezes?",
+        "q4": "What causes earthquakes along faults?",
+        "q5": "Do antibiotics work against viruses?",
+        "train": "An unjudged query that must be ignored",
+    }
+    with (root / "queries.jsonl").open("w") as handle:
+        for qid, text in queries.items():
+            handle.write(json.dumps({"_id": qid, "text": text, "metadata": {}}) + "\n")
+    (root / "qrels" / "test.tsv").write_text(
+        "query-id\tcorpus-id\tscore\nq1\td0\t1\nq1\td16\t1\nq2\td1\t1\nq3\td19\t1\n"
+        "q4\td12\t1\nq5\td9\t1\n"
+    )
+    return root
+
+
+def test_cli_eval_beir_all_modes(beir_fixture, tmp_path, capsys):
+    out, report = tmp_path / "b.json", tmp_path / "b.md"
+    code = main(
+        [
+            "eval",
+            "beir",
+            str(beir_fixture),
+            "--mode",
+            "all",
+            "--json",
+            str(out),
+            "--report",
+            str(report),
+        ]
+    )
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    data = json.loads(out.read_text())
+    assert list(data) == ["dataset", "modes"] and data["dataset"] == "tinybeir"
+    assert list(data["modes"]) == ["hybrid", "dense", "lexical"]
+    for figures in data["modes"].values():
+        assert list(figures) == ["ndcg@10", "recall@100", "mrr@10", "queries_per_s"]
+        for name in ("ndcg@10", "recall@100", "mrr@10"):
+            assert 0.0 <= figures[name] <= 1.0
+        assert figures["queries_per_s"] > 0
+        # 20 documents: every relevant one is in the top 100.
+        assert figures["recall@100"] == 1.0
+    assert data["modes"]["hybrid"]["ndcg@10"] > 0.8
+    assert "nDCG@10" in captured.out
+    assert "| hybrid |" in report.read_text()
+    for name in ("b-recall.png", "b-latency.png"):
+        assert (tmp_path / name).read_bytes().startswith(b"\x89PNG")
+    # One mode only.
+    assert main(["eval", "beir", str(beir_fixture), "--mode", "lexical", "--json", str(out)]) == 0
+    assert list(json.loads(out.read_text())["modes"]) == ["lexical"]
+
+
+def test_cli_eval_squad_tiny(tmp_path, capsys):
+    def paragraph(context, *qas):
+        return {
+            "context": context,
+            "qas": [
+                {
+                    "id": qid,
+                    "question": q,
+                    "answers": [{"answer_start": context.index(a), "text": a}],
+                }
+                for qid, q, a in qas
+            ],
+        }
+
+    data = {
+        "version": "1.1",
+        "data": [
+            {
+                "title": "Rivers",
+                "paragraphs": [
+                    paragraph(
+                        "The Danube flows through ten countries and ends in the Black Sea.",
+                        ("r1", "Where does the Danube end?", "the Black Sea"),
+                    ),
+                    paragraph(
+                        "The Nile is about 6,650 kilometres long and flows north into Egypt.",
+                        ("r2", "How long is the Nile?", "6,650 kilometres"),
+                    ),
+                ],
+            },
+            {
+                "title": "Birds",
+                "paragraphs": [
+                    paragraph(
+                        "Penguins cannot fly, but they swim fast using their flippers.",
+                        ("b1", "What do penguins use to swim?", "their flippers"),
+                        ("b2", "Can penguins fly?", "cannot fly"),
+                    ),
+                ],
+            },
+        ],
+    }
+    path = tmp_path / "tiny-squad.json"
+    path.write_text(json.dumps(data))
+    out, report = tmp_path / "s.json", tmp_path / "s.md"
+    code = main(
+        ["eval", "squad", str(path), "--limit", "3", "--json", str(out), "--report", str(report)]
+    )
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    result = json.loads(out.read_text())
+    assert list(result) == ["dataset", "n", "mode", "k", "retrieval", "answer", "latency_ms"]
+    assert result["n"] == 3 and result["dataset"] == "tiny-squad.json"
+    assert list(result["retrieval"]) == ["top@1", "top@5", "top@20"]
+    assert result["retrieval"]["top@5"] == 1.0  # three paragraphs: always in the top 5
+    assert list(result["answer"]) == ["accuracy", "citation_accuracy", "abstained"]
+    assert all(v is None or 0 <= v <= 1 for v in result["answer"].values())
+    assert (tmp_path / "s-recall.png").exists() and (tmp_path / "s-latency.png").exists()
+    path.write_text('{"data": [{"title": "x"}]}')
+    assert main(["eval", "squad", str(path)]) == 2
+    assert "malformed SQuAD record" in capsys.readouterr().err
