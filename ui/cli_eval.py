@@ -1,11 +1,155 @@
-"""``seedqa eval``: the evaluation subcommands (placeholder until the eval issue lands)."""
+"""``seedqa eval``: score seedqa on QA sets and public benchmarks.
+
+Subcommands (each calls one library function of ``qa.evaluation``, prints a
+summary table and optionally writes ``--json`` and a ``--report``):
+
+* ``seedqa eval qa FILE.jsonl [--corpus PATHS...] [--index-dir DIR] [--mode M] [-k N]``
+* ``seedqa eval beir DIR [--mode dense|lexical|hybrid|all] [--index-dir DIR]``
+* ``seedqa eval squad FILE [--limit N] [--seed S] [--index-dir DIR] [--mode M] [-k N]``
+
+The JSON schemas are documented on ``QAResult.to_json``, ``BeirResult.to_json``
+and ``SquadResult.to_json``.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from index.errors import SeedqaError
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from error
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} must be at least 1")
+    return value
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _write_outputs(result: Any, args: argparse.Namespace) -> None:
+    """Print the summary table and write ``--json`` / ``--report`` when asked."""
+    from qa.evaluation import summary_table, write_report
+
+    print(summary_table(result))
+    try:
+        if args.json:
+            args.json.parent.mkdir(parents=True, exist_ok=True)
+            args.json.write_text(
+                json.dumps(result.to_json(), ensure_ascii=False, indent=2) + "\n",
+                encoding="utf-8",
+            )
+            _say(f"wrote {args.json}")
+        if args.report:
+            written = write_report(result, args.report)
+            _say(f"wrote {', '.join(str(p) for p in written)}")
+    except OSError as error:
+        reason = f"{error.strerror}: {error.filename}"
+        raise SeedqaError(f"cannot write the results ({reason})") from None
+
+
+def cmd_eval_qa(args: argparse.Namespace) -> int:
+    """Run ``seedqa eval qa``."""
+    from qa.evaluation import run_qa_set
+
+    result = run_qa_set(
+        args.file,
+        corpus=args.corpus,
+        index_dir=args.index_dir,
+        mode=args.mode,
+        k=args.k,
+        progress=True,
+        on_status=_say,
+    )
+    _write_outputs(result, args)
+    return 0
+
+
+def cmd_eval_beir(args: argparse.Namespace) -> int:
+    """Run ``seedqa eval beir``."""
+    from qa.evaluation import run_beir
+
+    result = run_beir(
+        args.directory, mode=args.mode, index_dir=args.index_dir, progress=True, on_status=_say
+    )
+    _write_outputs(result, args)
+    return 0
+
+
+def cmd_eval_squad(args: argparse.Namespace) -> int:
+    """Run ``seedqa eval squad``."""
+    from qa.evaluation import run_squad
+
+    result = run_squad(
+        args.file,
+        limit=args.limit,
+        seed=args.seed,
+        index_dir=args.index_dir,
+        mode=args.mode,
+        k=args.k,
+        progress=True,
+        on_status=_say,
+    )
+    _write_outputs(result, args)
+    return 0
+
+
+def _outputs(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", type=Path, metavar="OUT", help="write the metrics as JSON")
+    parser.add_argument(
+        "--report", type=Path, metavar="OUT.md", help="write a Markdown report (PNG plots beside)"
+    )
 
 
 def add_eval_parser(subparsers: argparse._SubParsersAction) -> None:
-    """Register ``seedqa eval`` and its subcommands."""
+    """Register ``seedqa eval`` and its subcommands ``qa``, ``beir`` and ``squad``."""
+    from qa.answer import DEFAULT_K
+    from qa.retriever import DEFAULT_MODE, MODES
+
     parser = subparsers.add_parser("eval", help="evaluate on QA sets and public benchmarks")
-    parser.set_defaults(handler=lambda args: parser.error("eval is not implemented yet") or 2)
+    sub = parser.add_subparsers(dest="eval_command", required=True, metavar="SET")
+
+    qa = sub.add_parser("qa", help="a JSONL QA set (answers, citations, abstention)")
+    qa.add_argument("file", type=Path, metavar="FILE.jsonl")
+    qa.add_argument(
+        "--corpus", nargs="+", metavar="PATH", help="index these files/folders first (fresh index)"
+    )
+    qa.add_argument("--index-dir", type=Path, help="index to use, or to build --corpus into (kept)")
+    qa.add_argument("--mode", choices=MODES, default=DEFAULT_MODE, help="retrieval mode")
+    qa.add_argument("-k", type=_positive, default=DEFAULT_K, help=f"passages ({DEFAULT_K})")
+    _outputs(qa)
+    qa.set_defaults(handler=cmd_eval_qa)
+
+    beir = sub.add_parser("beir", help="a BEIR folder (corpus.jsonl, queries.jsonl, qrels/)")
+    beir.add_argument("directory", type=Path, metavar="DIR")
+    beir.add_argument(
+        "--mode", choices=(*MODES, "all"), default="all", help="retrieval mode(s) (all)"
+    )
+    beir.add_argument(
+        "--index-dir", type=Path, help="keep the corpus index here (re-runs embed nothing)"
+    )
+    _outputs(beir)
+    beir.set_defaults(handler=cmd_eval_beir)
+
+    squad = sub.add_parser("squad", help="SQuAD v1.1 as open-domain QA over all paragraphs")
+    squad.add_argument("file", type=Path, metavar="FILE")
+    squad.add_argument(
+        "--limit", type=_positive, help="ask a seeded random sample of N questions (all)"
+    )
+    squad.add_argument("--seed", type=int, default=0, help="sample seed (0)")
+    squad.add_argument(
+        "--index-dir", type=Path, help="keep the corpus index here (re-runs embed nothing)"
+    )
+    squad.add_argument("--mode", choices=MODES, default=DEFAULT_MODE, help="retrieval mode")
+    squad.add_argument("-k", type=_positive, default=DEFAULT_K, help=f"passages ({DEFAULT_K})")
+    _outputs(squad)
+    squad.set_defaults(handler=cmd_eval_squad)
