@@ -38,8 +38,8 @@ from index.chunk import (  # noqa: E402
 from index.records import Document  # noqa: E402
 from index.tokens import get_encoding  # noqa: E402
 
-SEED = Path("/work/shared/seeds/000_5e8f83e102c9a296.txt")
-SCIFACT = Path("/work/shared/datasets/scifact/corpus.jsonl")
+SEED = Path(__file__).resolve().parents[1] / "seeds" / "xiaomi-7bn-5g-ai-iot-plan.txt"
+SCIFACT = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "scifact" / "corpus.jsonl"
 WINDOW = 256
 MAX_WORDPIECES = WINDOW - 2  # room for [CLS] and [SEP]
 

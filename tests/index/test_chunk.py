@@ -19,7 +19,7 @@ from index.errors import InvalidSetting
 from index.records import Chunk, Document
 from index.tokens import count_tokens
 
-SEED = Path("/work/shared/seeds/000_5e8f83e102c9a296.txt")
+SEED = Path(__file__).resolve().parents[2] / "seeds" / "xiaomi-7bn-5g-ai-iot-plan.txt"
 
 WORDS = st.sampled_from(
     [

@@ -24,7 +24,7 @@ from index.load import (
 )
 
 REPO = Path(__file__).resolve().parents[2]
-SEED = Path("/work/shared/seeds/000_5e8f83e102c9a296.txt")
+SEED = REPO.parent / "shared" / "seeds" / "000_5e8f83e102c9a296.txt"
 SEED_COPY = REPO / "seeds" / "xiaomi-7bn-5g-ai-iot-plan.txt"
 
 

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from index.records import Span
 from index.sentences import paragraph_spans, split_sentences
 
-SEED = Path("/work/shared/seeds/000_5e8f83e102c9a296.txt")
+SEED = Path(__file__).resolve().parents[2] / "seeds" / "xiaomi-7bn-5g-ai-iot-plan.txt"
 
 WORDS = st.sampled_from(
     [
