@@ -143,8 +143,7 @@ class Retriever:
             rows.update(int(i) for i in positive)
         order = np.array(sorted(rows), dtype=np.int64)
         if vector is not None and len(order):
-            stored_vectors = np.stack([self.stored.vectors.reconstruct(int(i)) for i in order])
-            dense = stored_vectors @ vector
+            dense = self.stored.vectors.reconstruct_batch(order) @ vector
         else:
             dense = np.zeros(len(order), dtype=np.float32)
         lexical = lexical_all[order] if lexical_all is not None else np.zeros(len(order))
