@@ -20,14 +20,19 @@ from index.store import INDEX_DIR_ENV, default_index_dir
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from error
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{value} must not be negative")
-    return value
+def whole_number(minimum: int) -> Callable[[str], int]:
+    """Return an argparse type that accepts whole numbers of at least ``minimum``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError as error:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from error
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{value} must be at least {minimum}")
+        return value
+
+    return parse
 
 
 def _add_index_dir(parser: argparse.ArgumentParser) -> None:
@@ -51,10 +56,14 @@ def cmd_index(args: argparse.Namespace) -> int:
     """Run ``seedqa index``: build or update the index and print a summary."""
     from index.build import build_index
     from index.chunk import ChunkSettings
+    from index.store import index_exists, read_manifest
 
     settings = None
     if args.chunk_tokens is not None or args.overlap is not None:
         defaults = ChunkSettings()
+        if index_exists(_index_dir(args)):  # an option left out keeps the index's value
+            manifest = read_manifest(_index_dir(args))
+            defaults = ChunkSettings(manifest.chunk_tokens, manifest.overlap_tokens)
         settings = ChunkSettings(
             chunk_tokens=defaults.chunk_tokens if args.chunk_tokens is None else args.chunk_tokens,
             overlap_tokens=defaults.overlap_tokens if args.overlap is None else args.overlap,
@@ -156,7 +165,7 @@ def _add_query_options(parser: argparse.ArgumentParser) -> None:
     from qa.retriever import DEFAULT_MODE, MODES
 
     _add_index_dir(parser)
-    parser.add_argument("-k", type=_positive_int, default=5, help="passages to retrieve (5)")
+    parser.add_argument("-k", type=whole_number(1), default=5, help="passages to retrieve (5)")
     parser.add_argument("--mode", choices=MODES, default=DEFAULT_MODE, help="retrieval mode")
     parser.add_argument("--json", action="store_true", help="print JSON (schema in README)")
 
@@ -175,8 +184,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_index_dir(index)
     index.add_argument("--rebuild", action="store_true", help="re-chunk and re-embed everything")
-    index.add_argument("--chunk-tokens", type=_positive_int, help="chunk size in tokens")
-    index.add_argument("--overlap", type=_positive_int, help="overlap between chunks in tokens")
+    index.add_argument("--chunk-tokens", type=whole_number(1), help="chunk size in tokens")
+    index.add_argument("--overlap", type=whole_number(0), help="overlap between chunks in tokens")
     index.add_argument("--model", help="sentence-transformers model name or local path")
     index.add_argument("--include", action="append", default=[], metavar="GLOB")
     index.add_argument("--exclude", action="append", default=[], metavar="GLOB")

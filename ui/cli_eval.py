@@ -20,16 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from index.errors import SeedqaError
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from error
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value} must be at least 1")
-    return value
+from ui.cli import whole_number
 
 
 def _say(message: str) -> None:
@@ -125,7 +116,7 @@ def add_eval_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     qa.add_argument("--index-dir", type=Path, help="index to use, or to build --corpus into (kept)")
     qa.add_argument("--mode", choices=MODES, default=DEFAULT_MODE, help="retrieval mode")
-    qa.add_argument("-k", type=_positive, default=DEFAULT_K, help=f"passages ({DEFAULT_K})")
+    qa.add_argument("-k", type=whole_number(1), default=DEFAULT_K, help=f"passages ({DEFAULT_K})")
     _outputs(qa)
     qa.set_defaults(handler=cmd_eval_qa)
 
@@ -143,13 +134,15 @@ def add_eval_parser(subparsers: argparse._SubParsersAction) -> None:
     squad = sub.add_parser("squad", help="SQuAD v1.1 as open-domain QA over all paragraphs")
     squad.add_argument("file", type=Path, metavar="FILE")
     squad.add_argument(
-        "--limit", type=_positive, help="ask a seeded random sample of N questions (all)"
+        "--limit", type=whole_number(1), help="ask a seeded random sample of N questions (all)"
     )
     squad.add_argument("--seed", type=int, default=0, help="sample seed (0)")
     squad.add_argument(
         "--index-dir", type=Path, help="keep the corpus index here (re-runs embed nothing)"
     )
     squad.add_argument("--mode", choices=MODES, default=DEFAULT_MODE, help="retrieval mode")
-    squad.add_argument("-k", type=_positive, default=DEFAULT_K, help=f"passages ({DEFAULT_K})")
+    squad.add_argument(
+        "-k", type=whole_number(1), default=DEFAULT_K, help=f"passages ({DEFAULT_K})"
+    )
     _outputs(squad)
     squad.set_defaults(handler=cmd_eval_squad)
