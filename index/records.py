@@ -6,6 +6,7 @@ Every offset is a character offset into ``Document.text`` so that
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 from dataclasses import dataclass, field
 
@@ -13,6 +14,16 @@ from dataclasses import dataclass, field
 def text_hash(text: str) -> str:
     """Return the hex SHA-256 of ``text`` encoded as UTF-8 (a stable content id)."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def page_at(page_starts: tuple[int, ...], offset: int) -> int | None:
+    """Return the 1-based page whose text holds ``offset``, or None without pages.
+
+    ``page_starts[i]`` is the offset where page ``i + 1`` begins.
+    """
+    if not page_starts:
+        return None
+    return max(1, bisect.bisect_right(page_starts, offset))
 
 
 @dataclass(frozen=True)
@@ -40,15 +51,7 @@ class Document:
 
     def page_at(self, offset: int) -> int | None:
         """Return the 1-based page holding character ``offset``, or None if not paged."""
-        if not self.page_starts:
-            return None
-        page = 1
-        for number, start in enumerate(self.page_starts, start=1):
-            if start <= offset:
-                page = number
-            else:
-                break
-        return page
+        return page_at(self.page_starts, offset)
 
 
 @dataclass(frozen=True)

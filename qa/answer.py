@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from index.errors import SeedqaError
+from index.records import page_at
 from qa.extract import SentenceVectors, extract_answer
 from qa.followup import resolve_query
 from qa.retriever import DEFAULT_MODE, Hit, Retriever
@@ -183,10 +184,4 @@ class Assistant:
 
     def _page(self, hit: Hit, offset: int) -> int | None:
         entry = self.retriever.stored.manifest.documents.get(hit.doc_id)
-        if entry is None or not entry.page_starts:
-            return hit.page
-        page = 1
-        for number, start in enumerate(entry.page_starts, start=1):
-            if start <= offset:
-                page = number
-        return page
+        return page_at(entry.page_starts, offset) if entry else hit.page

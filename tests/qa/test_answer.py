@@ -138,3 +138,29 @@ def test_assistant_load_reads_the_index(seed_index):
     assistant = Assistant.load(seed_index, k=3, mode="dense")
     answer = assistant.ask("How much will Xiaomi invest?")
     assert len(answer.hits) <= 3
+
+
+def test_pdf_citations_carry_their_page(tmp_path, qa_embedder):
+    from pdf_maker import make_pdf
+
+    from index.build import build_index
+    from qa import Retriever
+
+    folder = tmp_path / "pdfs"
+    folder.mkdir()
+    (folder / "report.pdf").write_bytes(
+        make_pdf(
+            [
+                ["Annual report of the Harbour Authority."],
+                ["The new lighthouse at Kestrel Point was finished in 1898."],
+            ],
+            title="Harbour report",
+        )
+    )
+    build_index([folder], tmp_path / "ix", embedder=qa_embedder)
+    assistant = Assistant(Retriever.load(tmp_path / "ix", embedder=qa_embedder))
+    answer = assistant.ask("When was the Kestrel Point lighthouse finished?")
+    assert not answer.abstained, answer.reason
+    assert answer.citations[0].page == 2
+    assert answer.citations[0].title == "Harbour report"
+    assert "1898" in answer.citations[0].text
