@@ -84,6 +84,40 @@ class _Plan:
     removed: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class _Setup:
+    """What a build is asked to produce: model, chunking and the sources to mirror."""
+
+    model: str
+    chunking: ChunkSettings
+    sources: tuple[str, ...]
+    include: tuple[str, ...]
+    exclude: tuple[str, ...]
+
+
+def _resolve_setup(
+    paths: Sequence[str | Path] | None,
+    model: str | None,
+    chunk_settings: ChunkSettings | None,
+    include: Sequence[str],
+    exclude: Sequence[str],
+    defaults: Manifest | None,
+) -> _Setup:
+    """Fill what the caller left out from ``defaults`` (the existing index) or the defaults."""
+    model_name = resolve_model(model)[0] if model else None
+    model_name = model_name or (defaults.embedder if defaults else resolve_model(None)[0])
+    if chunk_settings is None and defaults:
+        chunk_settings = ChunkSettings(defaults.chunk_tokens, defaults.overlap_tokens)
+    chunking = chunk_settings or ChunkSettings()
+    if paths:
+        sources = tuple(str(Path(p).resolve()) for p in paths)
+    else:
+        sources = defaults.sources if defaults else (str(DEFAULT_CORPUS),)
+        include = include or (defaults.include if defaults else ())
+        exclude = exclude or (defaults.exclude if defaults else ())
+    return _Setup(model_name, chunking, sources, tuple(include), tuple(exclude))
+
+
 def _plan(
     documents: Sequence[Document],
     problems: Sequence[LoadProblem],
@@ -149,23 +183,11 @@ def build_index(
         previous = None if rebuild or not index_exists(index_dir) else read_manifest(index_dir)
         # A rebuild re-embeds everything but keeps the index's model, settings and sources.
         defaults = _readable_manifest(index_dir) if rebuild else previous
-        model_name = resolve_model(model)[0] if model else None
-        if previous and model_name:
-            check_embedder(previous, model_name)
-        model_name = model_name or (defaults.embedder if defaults else resolve_model(None)[0])
-        settings = chunk_settings or (
-            ChunkSettings(defaults.chunk_tokens, defaults.overlap_tokens)
-            if defaults
-            else ChunkSettings()
-        )
-        if paths:
-            sources = tuple(str(Path(p).resolve()) for p in paths)
-        else:
-            sources = defaults.sources if defaults else (str(DEFAULT_CORPUS),)
-            include = include or (defaults.include if defaults else ())
-            exclude = exclude or (defaults.exclude if defaults else ())
-        status(f"Reading {', '.join(sources)}")
-        loaded = load_paths(sources, include=include, exclude=exclude)
+        if previous and model:
+            check_embedder(previous, resolve_model(model)[0])
+        setup = _resolve_setup(paths, model, chunk_settings, include, exclude, defaults)
+        status(f"Reading {', '.join(setup.sources)}")
+        loaded = load_paths(setup.sources, include=setup.include, exclude=setup.exclude)
         if not loaded.documents:
             raise NothingToIndex(
                 "nothing could be indexed; fix the files named above or give other paths",
@@ -173,16 +195,16 @@ def build_index(
             )
         rechunk = bool(previous) and (
             (previous.chunk_tokens, previous.overlap_tokens)
-            != (settings.chunk_tokens, settings.overlap_tokens)
+            != (setup.chunking.chunk_tokens, setup.chunking.overlap_tokens)
         )
         plan = _plan(loaded.documents, loaded.problems, previous, rechunk)
         changed = plan.added or plan.updated or plan.removed
-        same_setup = previous and (previous.sources, previous.include, previous.exclude) == (
-            sources,
-            tuple(include),
-            tuple(exclude),
+        same_sources = previous and (previous.sources, previous.include, previous.exclude) == (
+            setup.sources,
+            setup.include,
+            setup.exclude,
         )
-        if previous and not changed and same_setup:
+        if previous and not changed and same_sources:
             return BuildReport(
                 index_dir=index_dir,
                 documents=len(previous.documents),
@@ -191,30 +213,17 @@ def build_index(
                 seconds=time.perf_counter() - started,
                 problems=tuple(loaded.problems),
             )
-        report = _write(
-            index_dir,
-            plan,
-            previous,
-            model_name,
-            settings,
-            sources,
-            tuple(include),
-            tuple(exclude),
-            rebuild,
-            progress,
-            embedder,
-            status,
-        )
+        written = _write(index_dir, plan, previous, setup, rebuild, progress, embedder, status)
     return BuildReport(
         index_dir=index_dir,
-        documents=report["documents"],
-        chunks=report["chunks"],
+        documents=written.documents,
+        chunks=written.chunks,
         added=tuple(plan.added),
         updated=tuple(plan.updated),
         removed=tuple(plan.removed),
         unchanged=len(plan.keep),
-        embedded=report["embedded"],
-        over_window=report["over_window"],
+        embedded=written.embedded,
+        over_window=written.over_window,
         seconds=time.perf_counter() - started,
         problems=tuple(loaded.problems),
         wrote=True,
@@ -236,27 +245,34 @@ def _live_names(index_dir: Path) -> set[str]:
     return {pointer.read_text(encoding="utf-8").strip()}
 
 
+@dataclass(frozen=True)
+class _Written:
+    """Counts of a build that wrote a new generation."""
+
+    documents: int
+    chunks: int
+    embedded: int
+    over_window: int
+
+
 def _write(
     index_dir: Path,
     plan: _Plan,
     previous: Manifest | None,
-    model_name: str,
-    settings: ChunkSettings,
-    sources: tuple[str, ...],
-    include: tuple[str, ...],
-    exclude: tuple[str, ...],
+    setup: _Setup,
     rebuild: bool,
     progress: bool,
     embedder: Embedder | None,
     status: Callable[[str], None],
-) -> dict[str, int]:
+) -> _Written:
+    """Chunk and embed what changed, then write a new generation atomically."""
     stored = load_index(index_dir) if previous else None
     kept_chunks = [c for c in stored.chunks if c.doc_id in plan.keep] if stored else []
     status(f"Chunking {len(plan.fresh)} documents")
     fresh_chunks: list[Chunk] = []
     entries = dict(plan.keep)
     for doc_id, doc in plan.fresh.items():
-        chunks = chunk_document(doc, settings)
+        chunks = chunk_document(doc, setup.chunking)
         fresh_chunks.extend(chunks)
         entries[doc_id] = DocumentEntry(
             doc_id=doc.doc_id,
@@ -270,10 +286,10 @@ def _write(
         )
     chunks = sorted(kept_chunks + fresh_chunks, key=lambda c: (c.doc_id, c.start, c.end))
     if embedder is None:
-        embedder = Embedder.load(model_name, precision=DEFAULT_PRECISION)
-    elif embedder.name != model_name:
+        embedder = Embedder.load(setup.model, precision=DEFAULT_PRECISION)
+    elif embedder.name != setup.model:
         raise IndexMismatch(
-            f"embedder {embedder.name!r} was passed for an index of {model_name!r}; "
+            f"embedder {embedder.name!r} was passed for an index of {setup.model!r}; "
             "use the same model or rebuild"
         )
     if previous:
@@ -299,12 +315,12 @@ def _write(
         embedder=embedder.name,
         dimension=embedder.dimension,
         precision=embedder.precision,
-        chunk_tokens=settings.chunk_tokens,
-        overlap_tokens=settings.overlap_tokens,
+        chunk_tokens=setup.chunking.chunk_tokens,
+        overlap_tokens=setup.chunking.overlap_tokens,
         vector_index=index_kind(vector_index),
-        sources=sources,
-        include=include,
-        exclude=exclude,
+        sources=setup.sources,
+        include=setup.include,
+        exclude=setup.exclude,
         documents=entries,
         built_at=datetime.now(UTC).isoformat(timespec="seconds"),
     )
@@ -313,12 +329,7 @@ def _write(
         cache.save(keep={text_hash(t) for t in texts})
     except OSError as error:  # the index is written; a cache failure only costs time later
         status(f"warning: the embedding cache was not saved ({error})")
-    return {
-        "documents": len(entries),
-        "chunks": len(chunks),
-        "embedded": embedded,
-        "over_window": over_window,
-    }
+    return _Written(len(entries), len(chunks), embedded, over_window)
 
 
 #: Where files uploaded through the web chat are kept, inside the index directory.
