@@ -200,6 +200,7 @@ def score_sentences(
     vectors: SentenceVectors,
     embedder: Embedder,
     lexical: LexicalIndex,
+    present: set[str] | None = None,
 ) -> list[Candidate]:
     """Score every sentence of ``hits`` as evidence for ``question``, best first.
 
@@ -215,9 +216,7 @@ def score_sentences(
     dense = sentence_vectors @ query_vector
     # Lexical evidence counts only question terms that occur in the retrieved passages:
     # terms found nowhere cannot tell sentences apart (``evidence_coverage`` scores them).
-    present: set[str] = set()
-    for hit in hits:
-        present.update(lexical.tokenize(hit.text))
+    present = evidence_terms(hits, lexical) if present is None else present
     terms = [
         t
         for t in (_content_terms(lexical, question) or _content_terms(lexical, query))
@@ -234,7 +233,17 @@ def score_sentences(
     return scored
 
 
-def evidence_coverage(question: str, hits: Sequence[Hit], lexical: LexicalIndex) -> float:
+def evidence_terms(hits: Sequence[Hit], lexical: LexicalIndex) -> set[str]:
+    """The BM25 terms of every retrieved passage."""
+    present: set[str] = set()
+    for hit in hits:
+        present.update(lexical.tokenize(hit.text))
+    return present
+
+
+def evidence_coverage(
+    question: str, hits: Sequence[Hit], lexical: LexicalIndex, present: set[str] | None = None
+) -> float:
     """Share of the question's distinct content terms found anywhere in ``hits``.
 
     A question whose terms appear in none of the retrieved passages ("How many
@@ -245,9 +254,7 @@ def evidence_coverage(question: str, hits: Sequence[Hit], lexical: LexicalIndex)
     terms = _content_terms(lexical, question)
     if not terms:
         return 1.0
-    present: set[str] = set()
-    for hit in hits:
-        present.update(lexical.tokenize(hit.text))
+    present = evidence_terms(hits, lexical) if present is None else present
     return sum(1 for t in terms if t in present) / len(terms)
 
 
@@ -280,7 +287,8 @@ def extract_answer(
     lexical: LexicalIndex,
 ) -> Extraction:
     """Choose the sentences of ``hits`` that answer ``question`` or decide to abstain."""
-    scored = score_sentences(question, query, hits, vectors, embedder, lexical)
+    present = evidence_terms(hits, lexical)
+    scored = score_sentences(question, query, hits, vectors, embedder, lexical, present)
     if not scored:
         return Extraction([], True, "nothing relevant was retrieved", 0.0)
     missing = unsupported_specifics(question, " ".join(hit.text for hit in hits))
@@ -289,7 +297,7 @@ def extract_answer(
             [], True, f"the documents do not mention {', '.join(missing[:3])}", 0.0
         )
     fitting = [c for c in scored if c.fits_kind]
-    coverage = evidence_coverage(question, hits, lexical)
+    coverage = evidence_coverage(question, hits, lexical, present)
     best_confidence = confidence(fitting[0], coverage) if fitting else 0.0
     if best_confidence < ANSWER_THRESHOLD:
         return Extraction([], True, "the evidence is too weak", best_confidence)
