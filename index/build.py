@@ -35,6 +35,7 @@ from index.store import (
     build_lock,
     check_embedder,
     index_exists,
+    live_generations,
     load_index,
     read_manifest,
     remove_stale_generations,
@@ -179,7 +180,7 @@ def build_index(
     index_dir = Path(index_dir)
     status = on_status or (lambda message: None)
     with build_lock(index_dir):
-        remove_stale_generations(index_dir, keep=_live_names(index_dir))
+        remove_stale_generations(index_dir, keep=live_generations(index_dir))
         previous = None if rebuild or not index_exists(index_dir) else read_manifest(index_dir)
         # A rebuild re-embeds everything but keeps the index's model, settings and sources.
         defaults = _readable_manifest(index_dir) if rebuild else previous
@@ -236,13 +237,6 @@ def _readable_manifest(index_dir: Path) -> Manifest | None:
         return read_manifest(index_dir) if index_exists(index_dir) else None
     except SeedqaError:
         return None
-
-
-def _live_names(index_dir: Path) -> set[str]:
-    pointer = index_dir / "CURRENT"
-    if not pointer.exists():
-        return set()
-    return {pointer.read_text(encoding="utf-8").strip()}
 
 
 @dataclass(frozen=True)

@@ -267,6 +267,12 @@ def write_index(
     return final
 
 
+def live_generations(index_dir: Path) -> set[str]:
+    """Return the name of the live generation (empty when there is no index yet)."""
+    pointer = Path(index_dir) / _CURRENT
+    return {pointer.read_text(encoding="utf-8").strip()} if pointer.exists() else set()
+
+
 def remove_stale_generations(index_dir: Path, keep: set[str]) -> None:
     """Delete generations and unfinished ``.tmp`` builds not named in ``keep``."""
     for path in Path(index_dir).glob("gen-*"):

@@ -22,7 +22,7 @@ from index.build import build_index
 from index.embed import Embedder
 from index.errors import InvalidSetting
 from index.records import Chunk
-from index.store import StoredIndex, default_index_dir, load_index
+from index.store import StoredIndex, check_embedder, default_index_dir, load_index
 from index.vectors import search_vectors
 from qa.fusion import DEFAULT_DENSE_WEIGHT, FUSION_METHODS
 
@@ -100,8 +100,6 @@ class Retriever:
         stored = load_index(Path(index_dir) if index_dir else default_index_dir())
         if embedder is None:
             embedder = Embedder.load(stored.manifest.embedder)
-        from index.store import check_embedder
-
         check_embedder(stored.manifest, embedder.name, embedder.dimension)
         return cls(stored, embedder, **options)
 
