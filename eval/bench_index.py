@@ -40,10 +40,10 @@ import faiss
 import numpy as np
 import torch
 
-from index import vectors as vector_settings
-from index.build import build_index
-from index.embed import Embedder, resolve_model
-from index.store import load_index
+from seedqa.index import vectors as vector_settings
+from seedqa.index.build import build_index
+from seedqa.index.embed import Embedder, resolve_model
+from seedqa.index.store import load_index
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -36,10 +36,10 @@ sys.path.insert(0, str(ROOT / "eval"))
 
 from tune_fusion import CACHE, SHARED, write_squad  # noqa: E402
 
-from index.build import build_index  # noqa: E402
-from qa import extract  # noqa: E402
-from qa.answer import Assistant  # noqa: E402
-from qa.retriever import Retriever  # noqa: E402
+from seedqa.index.build import build_index  # noqa: E402
+from seedqa.qa import extract  # noqa: E402
+from seedqa.qa.answer import Assistant  # noqa: E402
+from seedqa.qa.retriever import Retriever  # noqa: E402
 
 
 def normalise(text: str) -> str:

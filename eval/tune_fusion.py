@@ -23,10 +23,10 @@ import pytrec_eval
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from index.build import build_index  # noqa: E402
-from index.embed import Embedder  # noqa: E402
-from qa.fusion import FUSION_METHODS  # noqa: E402
-from qa.retriever import Retriever  # noqa: E402
+from seedqa.index.build import build_index  # noqa: E402
+from seedqa.index.embed import Embedder  # noqa: E402
+from seedqa.qa.fusion import FUSION_METHODS  # noqa: E402
+from seedqa.qa.retriever import Retriever  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "datasets"
 CACHE = ROOT / "eval" / ".cache"

@@ -22,13 +22,13 @@ from pathlib import Path
 
 import numpy as np
 
-from index.chunk import ChunkSettings, chunk_document
-from index.embed import DEFAULT_PRECISION, Embedder, EmbeddingCache, resolve_model
-from index.errors import IndexMismatch, InvalidSetting, NothingToIndex, SeedqaError
-from index.lexical import LexicalIndex
-from index.load import LoadProblem, load_paths
-from index.records import Chunk, Document, text_hash
-from index.store import (
+from seedqa.index.chunk import ChunkSettings, chunk_document
+from seedqa.index.embed import DEFAULT_PRECISION, Embedder, EmbeddingCache, resolve_model
+from seedqa.index.errors import IndexMismatch, InvalidSetting, NothingToIndex, SeedqaError
+from seedqa.index.lexical import LexicalIndex
+from seedqa.index.load import LoadProblem, load_paths
+from seedqa.index.records import Chunk, Document, text_hash
+from seedqa.index.store import (
     DocumentEntry,
     Manifest,
     StoredIndex,
@@ -41,7 +41,7 @@ from index.store import (
     remove_stale_generations,
     write_index,
 )
-from index.vectors import build_vector_index, index_kind
+from seedqa.index.vectors import build_vector_index, index_kind
 
 #: The default corpus: the seed article shipped in the repository.
 DEFAULT_CORPUS = Path(__file__).resolve().parent.parent / "seeds"

@@ -17,10 +17,10 @@ from dataclasses import dataclass
 
 import tiktoken
 
-from index.errors import InvalidSetting
-from index.records import Chunk, Document, Span
-from index.sentences import paragraph_spans, split_sentences
-from index.tokens import get_encoding
+from seedqa.index.errors import InvalidSetting
+from seedqa.index.records import Chunk, Document, Span
+from seedqa.index.sentences import paragraph_spans, split_sentences
+from seedqa.index.tokens import get_encoding
 
 # Measured with eval/measure_chunk_window.py: at 160 cl100k tokens the largest SciFact
 # chunk has 201 all-MiniLM-L6-v2 wordpieces (the seed article's 160), well inside the

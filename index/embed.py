@@ -21,8 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
-from index.errors import InvalidSetting, ModelNotAvailable
-from index.records import text_hash
+from seedqa.index.errors import InvalidSetting, ModelNotAvailable
+from seedqa.index.records import text_hash
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")

@@ -26,8 +26,8 @@ from dataclasses import dataclass
 from fnmatch import fnmatch
 from pathlib import Path
 
-from index.errors import LoadError
-from index.records import Document
+from seedqa.index.errors import LoadError
+from seedqa.index.records import Document
 
 SUPPORTED_SUFFIXES: frozenset[str] = frozenset(
     {".txt", ".md", ".markdown", ".html", ".htm", ".pdf"}

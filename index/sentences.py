@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 
-from index.records import Span
+from seedqa.index.records import Span
 
 # A line that is shorter than this and ends without punctuation may be a heading.
 HEADING_MAX_CHARS = 80

@@ -29,10 +29,10 @@ from pathlib import Path
 
 import faiss
 
-from index.errors import IndexCorrupt, IndexMismatch, IndexNotFound, SeedqaError
-from index.lexical import LexicalIndex
-from index.records import Chunk, Span
-from index.vectors import load_vector_index, save_vector_index
+from seedqa.index.errors import IndexCorrupt, IndexMismatch, IndexNotFound, SeedqaError
+from seedqa.index.lexical import LexicalIndex
+from seedqa.index.records import Chunk, Span
+from seedqa.index.vectors import load_vector_index, save_vector_index
 
 FORMAT_VERSION = 1
 DEFAULT_INDEX_DIR = ".seedqa"

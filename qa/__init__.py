@@ -3,7 +3,7 @@
 >>> from qa import Retriever, Assistant
 """
 
-from qa.answer import Answer, Assistant, Citation, InvalidQuestion
-from qa.retriever import Hit, Retriever
+from seedqa.qa.answer import Answer, Assistant, Citation, InvalidQuestion
+from seedqa.qa.retriever import Hit, Retriever
 
 __all__ = ["Answer", "Assistant", "Citation", "Hit", "InvalidQuestion", "Retriever"]

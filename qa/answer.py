@@ -25,11 +25,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from index.errors import SeedqaError
-from index.records import page_at
-from qa.extract import SentenceVectors, extract_answer
-from qa.followup import resolve_query
-from qa.retriever import DEFAULT_MODE, Hit, Retriever
+from seedqa.index.errors import SeedqaError
+from seedqa.index.records import page_at
+from seedqa.qa.extract import SentenceVectors, extract_answer
+from seedqa.qa.followup import resolve_query
+from seedqa.qa.retriever import DEFAULT_MODE, Hit, Retriever
 
 DEFAULT_K = 5
 #: Longer questions are cut to this many characters before retrieval.

@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from index.embed import Embedder
-from index.lexical import LexicalIndex
-from index.records import Span, text_hash
-from qa.retriever import Hit
+from seedqa.index.embed import Embedder
+from seedqa.index.lexical import LexicalIndex
+from seedqa.index.records import Span, text_hash
+from seedqa.qa.retriever import Hit
 
 #: Weight of the embedding cosine in a sentence's score (the rest is lexical evidence).
 DENSE_WEIGHT = 0.4

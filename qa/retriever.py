@@ -18,13 +18,13 @@ from pathlib import Path
 
 import numpy as np
 
-from index.build import build_index
-from index.embed import Embedder
-from index.errors import InvalidSetting
-from index.records import Chunk
-from index.store import StoredIndex, check_embedder, default_index_dir, load_index
-from index.vectors import search_vectors
-from qa.fusion import DEFAULT_DENSE_WEIGHT, FUSION_METHODS
+from seedqa.index.build import build_index
+from seedqa.index.embed import Embedder
+from seedqa.index.errors import InvalidSetting
+from seedqa.index.records import Chunk
+from seedqa.index.store import StoredIndex, check_embedder, default_index_dir, load_index
+from seedqa.index.vectors import search_vectors
+from seedqa.qa.fusion import DEFAULT_DENSE_WEIGHT, FUSION_METHODS
 
 MODES = ("hybrid", "dense", "lexical")
 DEFAULT_MODE = "hybrid"

@@ -18,7 +18,7 @@ def embedder():
 
     Pass it to ``build_index(..., embedder=embedder)`` to avoid reloading the model.
     """
-    from index.embed import Embedder
+    from seedqa.index.embed import Embedder
 
     return Embedder.load()
 

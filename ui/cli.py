@@ -14,8 +14,8 @@ import textwrap
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from index.errors import SeedqaError
-from index.store import INDEX_DIR_ENV, default_index_dir
+from seedqa.index.errors import SeedqaError
+from seedqa.index.store import INDEX_DIR_ENV, default_index_dir
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
@@ -54,9 +54,9 @@ def _say(message: str) -> None:
 
 def cmd_index(args: argparse.Namespace) -> int:
     """Run ``seedqa index``: build or update the index and print a summary."""
-    from index.build import build_index
-    from index.chunk import ChunkSettings
-    from index.store import index_exists, read_manifest
+    from seedqa.index.build import build_index
+    from seedqa.index.chunk import ChunkSettings
+    from seedqa.index.store import index_exists, read_manifest
 
     settings = None
     if args.chunk_tokens is not None or args.overlap is not None:
@@ -92,8 +92,8 @@ def cmd_index(args: argparse.Namespace) -> int:
 
 def _ensure_index(index_dir: Path, quiet: bool = False) -> None:
     """Build the default index from ``seeds/`` when ``index_dir`` has none yet."""
-    from index.build import build_index
-    from index.store import index_started
+    from seedqa.index.build import build_index
+    from seedqa.index.store import index_started
 
     if not index_started(index_dir):
         if not quiet:
@@ -110,7 +110,7 @@ def _location(doc_id: str, start: int, end: int, page: int | None) -> str:
 
 def cmd_search(args: argparse.Namespace) -> int:
     """Run ``seedqa search``: print the raw hits."""
-    from qa.retriever import Retriever
+    from seedqa.qa.retriever import Retriever
 
     index_dir = _index_dir(args)
     _ensure_index(index_dir, quiet=args.json)
@@ -131,7 +131,7 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 def cmd_ask(args: argparse.Namespace) -> int:
     """Run ``seedqa ask``: print the cited answer and its numbered sources."""
-    from qa.answer import Assistant
+    from seedqa.qa.answer import Assistant
 
     index_dir = _index_dir(args)
     _ensure_index(index_dir, quiet=args.json)
@@ -152,7 +152,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 def cmd_chat(args: argparse.Namespace) -> int:
     """Run ``seedqa chat``: serve the web chat on the local machine."""
-    from ui.web import parse_auth, serve
+    from seedqa.ui.web import parse_auth, serve
 
     parse_auth(args.auth)  # a malformed --auth fails before any indexing work
     index_dir = _index_dir(args)
@@ -162,7 +162,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 
 def _add_query_options(parser: argparse.ArgumentParser) -> None:
-    from qa.retriever import DEFAULT_MODE, MODES
+    from seedqa.qa.retriever import DEFAULT_MODE, MODES
 
     _add_index_dir(parser)
     parser.add_argument("-k", type=whole_number(1), default=5, help="passages to retrieve (5)")
@@ -209,7 +209,7 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_argument("--auth", metavar="USER:PASSWORD", help="require this login")
     chat.set_defaults(handler=cmd_chat)
 
-    from ui.cli_eval import add_eval_parser
+    from seedqa.ui.cli_eval import add_eval_parser
 
     add_eval_parser(sub)
     return parser

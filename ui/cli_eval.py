@@ -19,8 +19,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from index.errors import SeedqaError
-from ui.cli import whole_number
+from seedqa.index.errors import SeedqaError
+from seedqa.ui.cli import whole_number
 
 
 def _say(message: str) -> None:
@@ -29,7 +29,7 @@ def _say(message: str) -> None:
 
 def _write_outputs(result: Any, args: argparse.Namespace) -> None:
     """Print the summary table and write ``--json`` / ``--report`` when asked."""
-    from qa.evaluation import summary_table, write_report
+    from seedqa.qa.evaluation import summary_table, write_report
 
     print(summary_table(result))
     try:
@@ -50,7 +50,7 @@ def _write_outputs(result: Any, args: argparse.Namespace) -> None:
 
 def cmd_eval_qa(args: argparse.Namespace) -> int:
     """Run ``seedqa eval qa``."""
-    from qa.evaluation import run_qa_set
+    from seedqa.qa.evaluation import run_qa_set
 
     result = run_qa_set(
         args.file,
@@ -67,7 +67,7 @@ def cmd_eval_qa(args: argparse.Namespace) -> int:
 
 def cmd_eval_beir(args: argparse.Namespace) -> int:
     """Run ``seedqa eval beir``."""
-    from qa.evaluation import run_beir
+    from seedqa.qa.evaluation import run_beir
 
     result = run_beir(
         args.directory, mode=args.mode, index_dir=args.index_dir, progress=True, on_status=_say
@@ -78,7 +78,7 @@ def cmd_eval_beir(args: argparse.Namespace) -> int:
 
 def cmd_eval_squad(args: argparse.Namespace) -> int:
     """Run ``seedqa eval squad``."""
-    from qa.evaluation import run_squad
+    from seedqa.qa.evaluation import run_squad
 
     result = run_squad(
         args.file,
@@ -103,8 +103,8 @@ def _outputs(parser: argparse.ArgumentParser) -> None:
 
 def add_eval_parser(subparsers: argparse._SubParsersAction) -> None:
     """Register ``seedqa eval`` and its subcommands ``qa``, ``beir`` and ``squad``."""
-    from qa.answer import DEFAULT_K
-    from qa.retriever import DEFAULT_MODE, MODES
+    from seedqa.qa.answer import DEFAULT_K
+    from seedqa.qa.retriever import DEFAULT_MODE, MODES
 
     parser = subparsers.add_parser("eval", help="evaluate on QA sets and public benchmarks")
     sub = parser.add_subparsers(dest="eval_command", required=True, metavar="SET")

@@ -34,13 +34,13 @@ from typing import Any
 
 import gradio as gr
 
-from index.build import UPLOADS_DIR, BuildReport, add_files, remove_document
-from index.errors import InvalidSetting, LoadError, SeedqaError
-from index.load import SUPPORTED_SUFFIXES, load_file
-from index.store import DocumentEntry
-from qa.answer import DEFAULT_K, Answer, Assistant
-from qa.retriever import DEFAULT_MODE, MODES
-from ui import render
+from seedqa.index.build import UPLOADS_DIR, BuildReport, add_files, remove_document
+from seedqa.index.errors import InvalidSetting, LoadError, SeedqaError
+from seedqa.index.load import SUPPORTED_SUFFIXES, load_file
+from seedqa.index.store import DocumentEntry
+from seedqa.qa.answer import DEFAULT_K, Answer, Assistant
+from seedqa.qa.retriever import DEFAULT_MODE, MODES
+from seedqa.ui import render
 
 #: Largest file accepted from the browser.
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024

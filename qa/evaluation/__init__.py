@@ -9,11 +9,11 @@ Example:
 
 """
 
-from qa.evaluation.beir import BeirResult, load_beir, run_beir
-from qa.evaluation.errors import EvalDataError, QASetError
-from qa.evaluation.qa_set import QAItem, QAResult, load_qa_set, run_qa_set
-from qa.evaluation.report import summary_table, write_report
-from qa.evaluation.squad import SquadResult, load_squad, run_squad
+from seedqa.qa.evaluation.beir import BeirResult, load_beir, run_beir
+from seedqa.qa.evaluation.errors import EvalDataError, QASetError
+from seedqa.qa.evaluation.qa_set import QAItem, QAResult, load_qa_set, run_qa_set
+from seedqa.qa.evaluation.report import summary_table, write_report
+from seedqa.qa.evaluation.squad import SquadResult, load_squad, run_squad
 
 __all__ = [
     "BeirResult",

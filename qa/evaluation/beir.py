@@ -24,12 +24,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from index.embed import Embedder
-from index.errors import InvalidSetting
-from qa.evaluation.corpus import CorpusIndex, corpus_index
-from qa.evaluation.errors import EvalDataError
-from qa.evaluation.metrics import distinct_docs, recall_curve, rounded, trec_scores
-from qa.retriever import MAX_K, MODES
+from seedqa.index.embed import Embedder
+from seedqa.index.errors import InvalidSetting
+from seedqa.qa.evaluation.corpus import CorpusIndex, corpus_index
+from seedqa.qa.evaluation.errors import EvalDataError
+from seedqa.qa.evaluation.metrics import distinct_docs, recall_curve, rounded, trec_scores
+from seedqa.qa.retriever import MAX_K, MODES
 
 #: The cut-offs reported and plotted.
 RANK_DEPTH = 100

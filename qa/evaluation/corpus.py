@@ -17,9 +17,9 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from index.build import BuildReport, build_index
-from index.embed import Embedder
-from qa.retriever import Retriever
+from seedqa.index.build import BuildReport, build_index
+from seedqa.index.embed import Embedder
+from seedqa.qa.retriever import Retriever
 
 _SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,120}")
 CORPUS_DIR = "corpus"

@@ -1,6 +1,6 @@
 """Errors of the evaluation package (one-line messages, printed by the CLI)."""
 
-from index.errors import SeedqaError
+from seedqa.index.errors import SeedqaError
 
 
 class EvalDataError(SeedqaError):

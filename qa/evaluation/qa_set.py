@@ -39,13 +39,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from index.build import build_index
-from index.embed import Embedder
-from index.errors import InvalidSetting
-from index.store import StoredIndex, default_index_dir
-from qa.answer import DEFAULT_K, Assistant
-from qa.evaluation.errors import EvalDataError, QASetError
-from qa.evaluation.metrics import (
+from seedqa.index.build import build_index
+from seedqa.index.embed import Embedder
+from seedqa.index.errors import InvalidSetting
+from seedqa.index.store import StoredIndex, default_index_dir
+from seedqa.qa.answer import DEFAULT_K, Assistant
+from seedqa.qa.evaluation.errors import EvalDataError, QASetError
+from seedqa.qa.evaluation.metrics import (
     abstention_scores,
     answer_matches,
     find_spans,
@@ -55,7 +55,7 @@ from qa.evaluation.metrics import (
     reciprocal_rank,
     rounded,
 )
-from qa.retriever import DEFAULT_MODE, MODES, Retriever
+from seedqa.qa.retriever import DEFAULT_MODE, MODES, Retriever
 
 Spans = dict[str, list[tuple[int, int]]]
 

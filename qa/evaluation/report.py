@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from qa.evaluation.beir import BeirResult
-from qa.evaluation.qa_set import OUTCOMES, QAResult, outcome
-from qa.evaluation.squad import SquadResult
+from seedqa.qa.evaluation.beir import BeirResult
+from seedqa.qa.evaluation.qa_set import OUTCOMES, QAResult, outcome
+from seedqa.qa.evaluation.squad import SquadResult
 
 Result = QAResult | BeirResult | SquadResult
 

@@ -27,12 +27,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from index.embed import Embedder
-from qa.answer import DEFAULT_K, Assistant
-from qa.evaluation.corpus import corpus_index
-from qa.evaluation.errors import EvalDataError
-from qa.evaluation.metrics import answer_matches, distinct_docs, percentile, ratio, rounded
-from qa.retriever import DEFAULT_MODE
+from seedqa.index.embed import Embedder
+from seedqa.qa.answer import DEFAULT_K, Assistant
+from seedqa.qa.evaluation.corpus import corpus_index
+from seedqa.qa.evaluation.errors import EvalDataError
+from seedqa.qa.evaluation.metrics import answer_matches, distinct_docs, percentile, ratio, rounded
+from seedqa.qa.retriever import DEFAULT_MODE
 
 TOP_KS = (1, 5, 20)
 #: Chunks retrieved to rank the top 20 paragraphs.

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from qa.evaluation import run_qa_set
+from seedqa.qa.evaluation import run_qa_set
 
 REPO = Path(__file__).resolve().parents[2]
 EPSILON = 1e-9

@@ -8,11 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.build import add_files, build_index, remove_document
-from index.chunk import ChunkSettings
-from index.embed import EmbeddingCache
-from index.records import text_hash
-from index.store import load_index, read_manifest
+from seedqa.index.build import add_files, build_index, remove_document
+from seedqa.index.chunk import ChunkSettings
+from seedqa.index.embed import EmbeddingCache
+from seedqa.index.records import text_hash
+from seedqa.index.store import load_index, read_manifest
 
 SETTINGS = ChunkSettings(chunk_tokens=32, overlap_tokens=8)
 

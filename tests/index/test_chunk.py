@@ -8,16 +8,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from index.chunk import (
+from seedqa.index.chunk import (
     DEFAULT_CHUNK_TOKENS,
     DEFAULT_OVERLAP_TOKENS,
     ChunkSettings,
     chunk_document,
     chunk_documents,
 )
-from index.errors import InvalidSetting
-from index.records import Chunk, Document
-from index.tokens import count_tokens
+from seedqa.index.errors import InvalidSetting
+from seedqa.index.records import Chunk, Document
+from seedqa.index.tokens import count_tokens
 
 SEED = Path(__file__).resolve().parents[2] / "seeds" / "xiaomi-7bn-5g-ai-iot-plan.txt"
 

@@ -20,10 +20,10 @@ from pathlib import Path
 
 import pytest
 
-from index.build import build_index
-from index.errors import IndexNotFound
-from index.store import INDEX_DIR_ENV, index_exists, load_index, read_manifest
-from ui.cli import main
+from seedqa.index.build import build_index
+from seedqa.index.errors import IndexNotFound
+from seedqa.index.store import INDEX_DIR_ENV, index_exists, load_index, read_manifest
+from seedqa.ui.cli import main
 
 REPO = Path(__file__).resolve().parents[2]
 SEEDQA = Path(sys.executable).with_name("seedqa")
@@ -217,7 +217,15 @@ class BuildProcess:
 
     def __init__(self, corpus: Path, index_dir: Path) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "ui.cli", "index", str(corpus), "--index-dir", str(index_dir)],
+            [
+                sys.executable,
+                "-m",
+                "seedqa.ui.cli",
+                "index",
+                str(corpus),
+                "--index-dir",
+                str(index_dir),
+            ],
             cwd=REPO,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,

@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from pdf_maker import make_pdf
 from pypdf import PdfReader, PdfWriter
 
-from index.errors import LoadError
-from index.load import (
+from seedqa.index.errors import LoadError
+from seedqa.index.load import (
     SUPPORTED_SUFFIXES,
     LoadProblem,
     LoadResult,

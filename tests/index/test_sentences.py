@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from index.records import Span
-from index.sentences import paragraph_spans, split_sentences
+from seedqa.index.records import Span
+from seedqa.index.sentences import paragraph_spans, split_sentences
 
 SEED = Path(__file__).resolve().parents[2] / "seeds" / "xiaomi-7bn-5g-ai-iot-plan.txt"
 

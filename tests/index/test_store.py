@@ -10,10 +10,10 @@ import faiss
 import numpy as np
 import pytest
 
-from index.build import build_index
-from index.chunk import ChunkSettings
-from index.errors import IndexCorrupt, IndexMismatch, IndexNotFound, SeedqaError
-from index.store import (
+from seedqa.index.build import build_index
+from seedqa.index.chunk import ChunkSettings
+from seedqa.index.errors import IndexCorrupt, IndexMismatch, IndexNotFound, SeedqaError
+from seedqa.index.store import (
     FORMAT_VERSION,
     build_lock,
     check_embedder,
@@ -21,7 +21,7 @@ from index.store import (
     load_index,
     read_manifest,
 )
-from index.vectors import search_vectors
+from seedqa.index.vectors import search_vectors
 
 SETTINGS = ChunkSettings(chunk_tokens=32, overlap_tokens=8)
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from index.build import build_index
-from index.embed import Embedder
-from qa import Assistant, Retriever
+from seedqa.index.build import build_index
+from seedqa.index.embed import Embedder
+from seedqa.qa import Assistant, Retriever
 
 ROOT = Path(__file__).resolve().parents[2]
 SEEDS = ROOT / "seeds"

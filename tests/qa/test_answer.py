@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from qa import Answer, Assistant, InvalidQuestion
-from qa.followup import is_followup, previous_questions, resolve_query
+from seedqa.qa import Answer, Assistant, InvalidQuestion
+from seedqa.qa.followup import is_followup, previous_questions, resolve_query
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 SEED_TEXT = next(SEEDS.glob("*.txt")).read_text(encoding="utf-8")
@@ -143,8 +143,8 @@ def test_assistant_load_reads_the_index(seed_index):
 def test_pdf_citations_carry_their_page(tmp_path, qa_embedder):
     from pdf_maker import make_pdf
 
-    from index.build import build_index
-    from qa import Retriever
+    from seedqa.index.build import build_index
+    from seedqa.qa import Retriever
 
     folder = tmp_path / "pdfs"
     folder.mkdir()

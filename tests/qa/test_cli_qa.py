@@ -13,7 +13,7 @@ SEED_TEXT = next((ROOT / "seeds").glob("*.txt")).read_text(encoding="utf-8")
 
 def seedqa(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "ui.cli", *args],
+        [sys.executable, "-m", "seedqa.ui.cli", *args],
         cwd=cwd,
         capture_output=True,
         text=True,

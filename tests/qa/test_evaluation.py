@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from index.embed import Embedder
-from qa.evaluation import QASetError, load_qa_set
-from qa.evaluation.beir import chunk_depth, load_beir, parse_modes
-from qa.evaluation.errors import EvalDataError
-from qa.evaluation.metrics import (
+from seedqa.index.embed import Embedder
+from seedqa.qa.evaluation import QASetError, load_qa_set
+from seedqa.qa.evaluation.beir import chunk_depth, load_beir, parse_modes
+from seedqa.qa.evaluation.errors import EvalDataError
+from seedqa.qa.evaluation.metrics import (
     abstention_scores,
     answer_matches,
     distinct_docs,
@@ -24,9 +24,9 @@ from qa.evaluation.metrics import (
     recall_curve,
     trec_scores,
 )
-from qa.evaluation.qa_set import outcome, summarize_qa
-from qa.evaluation.squad import SquadQuestion, sample_questions
-from ui.cli import main
+from seedqa.qa.evaluation.qa_set import outcome, summarize_qa
+from seedqa.qa.evaluation.squad import SquadQuestion, sample_questions
+from seedqa.ui.cli import main
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -6,9 +6,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from index.errors import IndexNotFound, InvalidSetting
-from qa import Hit, Retriever
-from qa.retriever import MODES
+from seedqa.index.errors import IndexNotFound, InvalidSetting
+from seedqa.qa import Hit, Retriever
+from seedqa.qa.retriever import MODES
 
 
 @pytest.mark.parametrize("mode", MODES)

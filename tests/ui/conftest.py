@@ -48,7 +48,7 @@ def server_env() -> dict[str, str]:
 def start_server(index_dir: Path, log: Path, *extra: str) -> Server:
     """Start `seedqa chat` as a subprocess and wait until its port answers."""
     port = free_port()
-    command = [sys.executable, "-m", "ui.cli", "chat", "--index-dir", str(index_dir)]
+    command = [sys.executable, "-m", "seedqa.ui.cli", "chat", "--index-dir", str(index_dir)]
     command += ["--port", str(port), *extra]
     handle = log.open("wb")
     process = subprocess.Popen(

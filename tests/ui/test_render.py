@@ -5,8 +5,8 @@ from __future__ import annotations
 from html.parser import HTMLParser
 from types import SimpleNamespace
 
-from qa.answer import Answer, Citation
-from ui import render
+from seedqa.qa.answer import Answer, Citation
+from seedqa.ui import render
 
 EVIL = '<script>alert(1)</script><img src=x onerror="alert(2)"> **bold** [x](javascript:y)'
 

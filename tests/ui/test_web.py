@@ -10,9 +10,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from index.errors import InvalidSetting
-from ui import web
-from ui.web import ChatService, UploadRejected, parse_auth, safe_filename, validate_upload
+from seedqa.index.errors import InvalidSetting
+from seedqa.ui import web
+from seedqa.ui.web import ChatService, UploadRejected, parse_auth, safe_filename, validate_upload
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -85,7 +85,7 @@ def test_free_target_suffixes_name_collisions(tmp_path):
 
 def test_chat_with_malformed_auth_fails_with_one_line(seed_index):
     result = subprocess.run(
-        [sys.executable, "-m", "ui.cli", "chat", "--index-dir", str(seed_index)]
+        [sys.executable, "-m", "seedqa.ui.cli", "chat", "--index-dir", str(seed_index)]
         + ["--port", "0", "--auth", "no-colon"],
         cwd=REPO,
         capture_output=True,
