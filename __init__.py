@@ -15,7 +15,15 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["Answer", "Assistant", "Citation", "Hit", "InvalidQuestion", "Retriever"]
+__all__ = [
+    "Answer",
+    "Assistant",
+    "Citation",
+    "Hit",
+    "InvalidQuestion",
+    "Retriever",
+    "SeedqaService",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -39,6 +39,7 @@ from tune_fusion import CACHE, SHARED, write_squad  # noqa: E402
 from seedqa.index.build import build_index  # noqa: E402
 from seedqa.qa import extract  # noqa: E402
 from seedqa.qa.answer import Assistant  # noqa: E402
+from seedqa.qa.evidence import Evidence  # noqa: E402
 from seedqa.qa.retriever import Retriever  # noqa: E402
 
 
@@ -84,15 +85,15 @@ def collect(limit: int) -> list[dict]:
             if Path(h.doc_id).stem != gold and not contains_answer(h.text, answers)
         ][:5]
         for answerable, hit_set in ((True, hits), (False, negatives)):
-            scored = extract.score_sentences(
-                question, question, hit_set, assistant._vectors, retriever.embedder, lexical
+            evidence = Evidence(
+                question, question, tuple(hit_set), lexical, assistant.sentence_vectors
             )
-            evidence = " ".join(h.text for h in hit_set)
-            coverage = extract.evidence_coverage(question, hit_set, lexical)
+            scored = extract.score_sentences(evidence)
+            coverage = extract.evidence_coverage(evidence)
             instances.append(
                 {
                     "answerable": answerable,
-                    "missing": bool(extract.unsupported_specifics(question, evidence)),
+                    "missing": bool(extract.unsupported_specifics(question, evidence.text)),
                     "candidates": [
                         {
                             "features": extract.confidence_features(c, coverage),

@@ -70,15 +70,15 @@ def candidate_table(retriever: Retriever, queries: dict[str, str]) -> dict[str, 
 def doc_run(retriever: Retriever, table: dict, method: str, weight: float) -> dict:
     """Doc-level run: a document's score is its best chunk's fused score."""
     run = {}
-    for qid, (rows, dense, lexical) in table.items():
+    for qid, candidates in table.items():
         if method == "dense":
-            fused = dense
+            fused = candidates.dense
         elif method == "lexical":
-            fused = lexical
+            fused = candidates.lexical
         else:
-            fused = FUSION_METHODS[method](dense, lexical, weight)
+            fused = FUSION_METHODS[method](candidates.dense, candidates.lexical, weight)
         scores: dict[str, float] = {}
-        for row, value in zip(rows, fused, strict=True):
+        for row, value in zip(candidates.rows, fused, strict=True):
             doc = Path(retriever.chunks[int(row)].doc_id).stem
             if value > scores.get(doc, -np.inf):
                 scores[doc] = float(value)

@@ -27,6 +27,7 @@ from seedqa.index.embed import DEFAULT_PRECISION, Embedder, EmbeddingCache, reso
 from seedqa.index.errors import IndexMismatch, InvalidSetting, NothingToIndex, SeedqaError
 from seedqa.index.lexical import LexicalIndex
 from seedqa.index.load import LoadProblem, load_paths
+from seedqa.index.paths import DEFAULT_CORPUS, UPLOADS_DIR
 from seedqa.index.records import Chunk, Document, text_hash
 from seedqa.index.store import (
     DocumentEntry,
@@ -42,9 +43,6 @@ from seedqa.index.store import (
     write_index,
 )
 from seedqa.index.vectors import build_vector_index, index_kind
-
-#: The default corpus: the seed article shipped in the repository.
-DEFAULT_CORPUS = Path(__file__).resolve().parent.parent / "seeds"
 
 
 @dataclass(frozen=True)
@@ -99,24 +97,37 @@ class _Setup:
 def _resolve_setup(
     paths: Sequence[str | Path] | None,
     model: str | None,
-    chunk_settings: ChunkSettings | None,
+    chunking: tuple[int | None, int | None],
     include: Sequence[str],
     exclude: Sequence[str],
     defaults: Manifest | None,
+    embedder: Embedder | None,
 ) -> _Setup:
-    """Fill what the caller left out from ``defaults`` (the existing index) or the defaults."""
-    model_name = resolve_model(model)[0] if model else None
-    model_name = model_name or (defaults.embedder if defaults else resolve_model(None)[0])
-    if chunk_settings is None and defaults:
-        chunk_settings = ChunkSettings(defaults.chunk_tokens, defaults.overlap_tokens)
-    chunking = chunk_settings or ChunkSettings()
+    """Fill what the caller left out from ``defaults`` (the existing index) or the defaults.
+
+    The model is the one named, else the index's, else the passed embedder's,
+    else the default; each chunk size left out keeps the index's value.
+    """
+    if model:
+        model_name = resolve_model(model)[0]
+    elif defaults:
+        model_name = defaults.embedder
+    else:
+        model_name = embedder.name if embedder else resolve_model(None)[0]
+    base = ChunkSettings(defaults.chunk_tokens, defaults.overlap_tokens) if defaults else None
+    base = base or ChunkSettings()
+    chunk_tokens, overlap_tokens = chunking
+    settings = ChunkSettings(
+        base.chunk_tokens if chunk_tokens is None else chunk_tokens,
+        base.overlap_tokens if overlap_tokens is None else overlap_tokens,
+    )
     if paths:
         sources = tuple(str(Path(p).resolve()) for p in paths)
     else:
         sources = defaults.sources if defaults else (str(DEFAULT_CORPUS),)
         include = include or (defaults.include if defaults else ())
         exclude = exclude or (defaults.exclude if defaults else ())
-    return _Setup(model_name, chunking, sources, tuple(include), tuple(exclude))
+    return _Setup(model_name, settings, sources, tuple(include), tuple(exclude))
 
 
 def _plan(
@@ -160,7 +171,8 @@ def build_index(
     index_dir: str | Path,
     *,
     model: str | None = None,
-    chunk_settings: ChunkSettings | None = None,
+    chunk_tokens: int | None = None,
+    overlap_tokens: int | None = None,
     include: Sequence[str] = (),
     exclude: Sequence[str] = (),
     rebuild: bool = False,
@@ -171,10 +183,12 @@ def build_index(
     """Make the index at ``index_dir`` mirror the documents under ``paths``.
 
     ``paths=None`` re-syncs the sources the index was built from (the seed
-    corpus for a new index). ``model`` and ``chunk_settings`` default to
-    those of the existing index. Raises ``NothingToIndex`` (and writes
-    nothing) when no document could be loaded, ``IndexMismatch`` when
-    ``model`` differs from the index's embedder without ``rebuild``.
+    corpus for a new index). ``model``, ``chunk_tokens`` and
+    ``overlap_tokens`` default to those of the existing index (a new index
+    takes the passed ``embedder``'s model, or the default one). Raises
+    ``NothingToIndex`` (and writes nothing) when no document could be
+    loaded, ``IndexMismatch`` when ``model`` differs from the index's
+    embedder without ``rebuild``.
     """
     started = time.perf_counter()
     index_dir = Path(index_dir)
@@ -186,7 +200,8 @@ def build_index(
         defaults = _readable_manifest(index_dir) if rebuild else previous
         if previous and model:
             check_embedder(previous, resolve_model(model)[0])
-        setup = _resolve_setup(paths, model, chunk_settings, include, exclude, defaults)
+        chunking = (chunk_tokens, overlap_tokens)
+        setup = _resolve_setup(paths, model, chunking, include, exclude, defaults, embedder)
         status(f"Reading {', '.join(setup.sources)}")
         loaded = load_paths(setup.sources, include=setup.include, exclude=setup.exclude)
         if not loaded.documents:
@@ -324,10 +339,6 @@ def _write(
     except OSError as error:  # the index is written; a cache failure only costs time later
         status(f"warning: the embedding cache was not saved ({error})")
     return _Written(len(entries), len(chunks), embedded, over_window)
-
-
-#: Where files uploaded through the web chat are kept, inside the index directory.
-UPLOADS_DIR = "uploads"
 
 
 def add_files(

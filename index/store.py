@@ -31,18 +31,12 @@ import faiss
 
 from seedqa.index.errors import IndexCorrupt, IndexMismatch, IndexNotFound, SeedqaError
 from seedqa.index.lexical import LexicalIndex
+from seedqa.index.paths import INDEX_DIR_ENV
 from seedqa.index.records import Chunk, Span
 from seedqa.index.vectors import load_vector_index, save_vector_index
 
 FORMAT_VERSION = 1
-DEFAULT_INDEX_DIR = ".seedqa"
-INDEX_DIR_ENV = "SEEDQA_INDEX_DIR"
 _CURRENT = "CURRENT"
-
-
-def default_index_dir() -> Path:
-    """Return ``$SEEDQA_INDEX_DIR`` or ``.seedqa`` in the working directory."""
-    return Path(os.environ.get(INDEX_DIR_ENV) or DEFAULT_INDEX_DIR)
 
 
 @dataclass(frozen=True)
@@ -116,6 +110,7 @@ class StoredIndex:
     chunks: list[Chunk]
     vectors: faiss.Index
     lexical: LexicalIndex
+    generation: str = ""
 
 
 def _current_generation(index_dir: Path) -> Path:
@@ -209,7 +204,7 @@ def load_index(index_dir: Path) -> StoredIndex:
             f"{vectors.d} dimensions, {len(chunks)} chunks, manifest dimension "
             f"{manifest.dimension}); rebuild it with `seedqa index --rebuild`"
         )
-    return StoredIndex(index_dir, manifest, chunks, vectors, lexical)
+    return StoredIndex(index_dir, manifest, chunks, vectors, lexical, generation.name)
 
 
 def _write_chunks(path: Path, chunks: Sequence[Chunk]) -> None:

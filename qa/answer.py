@@ -1,7 +1,7 @@
 """Cited extractive answers: ``Assistant.ask(question)`` returns an ``Answer``.
 
 Example:
-    >>> from qa import Assistant
+    >>> from seedqa import Assistant
     >>> assistant = Assistant.load(".seedqa")
     >>> answer = assistant.ask("How much will Xiaomi invest in 5G, AI and IoT?")
     >>> print(answer.answer)  # doctest: +SKIP
@@ -17,28 +17,23 @@ the answer says so instead of guessing.
 
 from __future__ import annotations
 
-import re
 import time
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from seedqa.index.errors import SeedqaError
 from seedqa.index.records import page_at
-from seedqa.qa.extract import SentenceVectors, extract_answer
+from seedqa.qa.errors import InvalidQuestion
+from seedqa.qa.evidence import Evidence, SentenceVectors
+from seedqa.qa.extract import extract_answer
 from seedqa.qa.followup import resolve_query
+from seedqa.qa.inputs import DEFAULT_K, check_k, check_mode, clean_question
 from seedqa.qa.retriever import DEFAULT_MODE, Hit, Retriever
 
-DEFAULT_K = 5
-#: Longer questions are cut to this many characters before retrieval.
-MAX_QUESTION_CHARS = 2_000
+__all__ = ["ABSTAIN_MESSAGE", "DEFAULT_K", "Answer", "Assistant", "Citation", "InvalidQuestion"]
+
 ABSTAIN_MESSAGE = "The documents don't answer this question"
-
-
-class InvalidQuestion(SeedqaError):
-    """The question is empty or not text."""
 
 
 @dataclass(frozen=True)
@@ -66,7 +61,12 @@ class Citation:
 
 @dataclass(frozen=True)
 class Answer:
-    """An answer with inline ``[n]`` markers, its citations, the hits used and timings."""
+    """An answer with inline ``[n]`` markers, its citations, the hits used and timings.
+
+    ``query`` is the retrieval query (the question resolved against the
+    conversation), ``reason`` why it abstained, and ``generation`` the index
+    generation that answered.
+    """
 
     question: str
     answer: str
@@ -76,6 +76,7 @@ class Answer:
     timings_ms: dict[str, float]
     query: str = ""
     reason: str = ""
+    generation: str = ""
 
     def to_json(self) -> dict[str, Any]:
         """The documented JSON schema of ``seedqa ask --json`` and the web API."""
@@ -89,31 +90,14 @@ class Answer:
         }
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-def clean_question(question: object) -> str:
-    """Return the question with control characters removed and whitespace folded.
-
-    Raises ``InvalidQuestion`` for a non-text or empty question.
-    """
-    if not isinstance(question, str):
-        raise InvalidQuestion("the question must be text")
-    text = unicodedata.normalize("NFC", _CONTROL.sub(" ", question))
-    text = " ".join(text.split())
-    if not text:
-        raise InvalidQuestion("the question is empty; type a question about your documents")
-    return text[:MAX_QUESTION_CHARS]
-
-
 class Assistant:
     """Answers questions from an index with cited sentences; safe to share across threads."""
 
     def __init__(self, retriever: Retriever, k: int = DEFAULT_K, mode: str = DEFAULT_MODE) -> None:
         self.retriever = retriever
-        self.k = k
-        self.mode = mode
-        self._vectors = SentenceVectors(retriever.embedder)
+        self.k = check_k(k)
+        self.mode = check_mode(mode)
+        self.sentence_vectors = SentenceVectors(retriever.embedder)
 
     @classmethod
     def load(cls, index_dir: str | Path | None = None, **options: Any) -> Assistant:
@@ -139,14 +123,10 @@ class Assistant:
         query = resolve_query(text, history)
         hits = self.retriever.search(query, k=k or self.k, mode=mode or self.mode)
         retrieved = time.perf_counter()
-        extraction = extract_answer(
-            text,
-            query,
-            hits,
-            self._vectors,
-            self.retriever.embedder,
-            self.retriever.stored.lexical,
+        evidence = Evidence(
+            text, query, tuple(hits), self.retriever.stored.lexical, self.sentence_vectors
         )
+        extraction = extract_answer(evidence)
         finished = time.perf_counter()
         citations = [
             Citation(
@@ -180,6 +160,7 @@ class Assistant:
             },
             query=query,
             reason=extraction.reason,
+            generation=self.retriever.stored.generation,
         )
 
     def _page(self, hit: Hit, offset: int) -> int | None:

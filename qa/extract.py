@@ -6,22 +6,21 @@ terms it contains). The answer is the best sentence plus up to two more that
 score nearly as well, with near-duplicates removed, in reading order. When the
 best evidence is too weak, or the question asks for something specific
 (a year, a figure, a name, a kind of answer) that the evidence does not give,
-the answerer abstains. Thresholds were calibrated by ``eval/calibrate_abstention.py``.
+the answerer abstains. The confidence model and its threshold were fitted by
+``eval/calibrate_answerer.py``.
 """
 
 from __future__ import annotations
 
 import re
-import threading
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from seedqa.index.embed import Embedder
 from seedqa.index.lexical import LexicalIndex
-from seedqa.index.records import Span, text_hash
+from seedqa.index.records import Span
+from seedqa.qa.evidence import Evidence
 from seedqa.qa.retriever import Hit
 
 #: Weight of the embedding cosine in a sentence's score (the rest is lexical evidence).
@@ -95,39 +94,6 @@ class Extraction:
     confidence: float
 
 
-class SentenceVectors:
-    """A bounded, thread-safe cache of sentence embeddings keyed by text hash."""
-
-    def __init__(self, embedder: Embedder, capacity: int = 50_000) -> None:
-        self._embedder = embedder
-        self._capacity = capacity
-        self._rows: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, texts: Sequence[str]) -> np.ndarray:
-        """Return unit vectors for ``texts``, embedding only unseen ones."""
-        keys = [text_hash(t) for t in texts]
-        with self._lock:
-            missing = {k: t for k, t in zip(keys, texts, strict=True) if k not in self._rows}
-        if missing:
-            fresh = self._embedder.embed_documents(list(missing.values()))
-            with self._lock:
-                for key, vector in zip(missing, fresh, strict=True):
-                    self._rows[key] = vector
-                while len(self._rows) > self._capacity:
-                    self._rows.popitem(last=False)
-        with self._lock:
-            rows = []
-            for key in keys:
-                vector = self._rows.get(key)
-                if vector is None:  # evicted meanwhile by another thread: embed again
-                    vector = self._embedder.embed_documents([texts[keys.index(key)]])[0]
-                rows.append(vector)
-        if not rows:
-            return np.zeros((0, self._embedder.dimension), dtype=np.float32)
-        return np.stack(rows)
-
-
 def _candidates(hits: Sequence[Hit]) -> list[tuple[Hit, Span, str]]:
     seen: set[tuple[str, int, int]] = set()
     texts: set[tuple[str, str]] = set()
@@ -193,69 +159,47 @@ def unsupported_specifics(question: str, evidence: str) -> list[str]:
     return missing
 
 
-def score_sentences(
-    question: str,
-    query: str,
-    hits: Sequence[Hit],
-    vectors: SentenceVectors,
-    embedder: Embedder,
-    lexical: LexicalIndex,
-    present: set[str] | None = None,
-) -> list[Candidate]:
-    """Score every sentence of ``hits`` as evidence for ``question``, best first.
+def score_sentences(evidence: Evidence) -> list[Candidate]:
+    """Score every sentence of the evidence's hits as an answer to its question, best first.
 
-    ``query`` is the retrieval query (the question resolved against the
-    conversation) and drives the embedding similarity; lexical evidence
-    counts the terms of ``question`` itself.
+    The retrieval query (the question resolved against the conversation)
+    drives the embedding similarity; lexical evidence counts the terms of
+    the question itself.
     """
-    found = _candidates(hits)
+    found = _candidates(evidence.hits)
     if not found:
         return []
-    query_vector = embedder.embed_query(query)
-    sentence_vectors = vectors.get([text for _, _, text in found])
+    lexical = evidence.lexical
+    query_vector = evidence.embedder.embed_query(evidence.query)
+    sentence_vectors = evidence.sentences.get([text for _, _, text in found])
     dense = sentence_vectors @ query_vector
     # Lexical evidence counts only question terms that occur in the retrieved passages:
     # terms found nowhere cannot tell sentences apart (``evidence_coverage`` scores them).
-    present = evidence_terms(hits, lexical) if present is None else present
-    terms = [
-        t
-        for t in (_content_terms(lexical, question) or _content_terms(lexical, query))
-        if t in present
-    ]
+    asked = _content_terms(lexical, evidence.question) or _content_terms(lexical, evidence.query)
+    terms = [t for t in asked if t in evidence.terms]
     weights = lexical.idf(terms) if terms else np.zeros(0)
     scored = []
     for (hit, span, text), cosine, vector in zip(found, dense, sentence_vectors, strict=True):
         share = _lexical_share(lexical, terms, weights, text)
         score = DENSE_WEIGHT * float(cosine) + (1 - DENSE_WEIGHT) * share
-        fits = _gives_kind(question, text)
+        fits = _gives_kind(evidence.question, text)
         scored.append(Candidate(hit, span, text, float(cosine), share, score, fits, vector))
     scored.sort(key=lambda c: (-c.score, c.hit.rank, c.span.start))
     return scored
 
 
-def evidence_terms(hits: Sequence[Hit], lexical: LexicalIndex) -> set[str]:
-    """The BM25 terms of every retrieved passage."""
-    present: set[str] = set()
-    for hit in hits:
-        present.update(lexical.tokenize(hit.text))
-    return present
-
-
-def evidence_coverage(
-    question: str, hits: Sequence[Hit], lexical: LexicalIndex, present: set[str] | None = None
-) -> float:
-    """Share of the question's distinct content terms found anywhere in ``hits``.
+def evidence_coverage(evidence: Evidence) -> float:
+    """Share of the question's distinct content terms found anywhere in the hits.
 
     A question whose terms appear in none of the retrieved passages ("How many
     employees...?" over a text that never mentions employees) is usually not
     answered by them. Terms are counted, not IDF-weighted, so that the value
     means the same in a one-document index and in a large one.
     """
-    terms = _content_terms(lexical, question)
+    terms = _content_terms(evidence.lexical, evidence.question)
     if not terms:
         return 1.0
-    present = evidence_terms(hits, lexical) if present is None else present
-    return sum(1 for t in terms if t in present) / len(terms)
+    return sum(1 for t in terms if t in evidence.terms) / len(terms)
 
 
 def confidence_features(candidate: Candidate, coverage: float) -> list[float]:
@@ -278,26 +222,19 @@ def confidence(candidate: Candidate, coverage: float = 1.0) -> float:
     return float(1.0 / (1.0 + np.exp(-z)))
 
 
-def extract_answer(
-    question: str,
-    query: str,
-    hits: Sequence[Hit],
-    vectors: SentenceVectors,
-    embedder: Embedder,
-    lexical: LexicalIndex,
-) -> Extraction:
-    """Choose the sentences of ``hits`` that answer ``question`` or decide to abstain."""
-    present = evidence_terms(hits, lexical)
-    scored = score_sentences(question, query, hits, vectors, embedder, lexical, present)
+def extract_answer(evidence: Evidence) -> Extraction:
+    """Choose the sentences of the evidence's hits that answer its question, or abstain."""
+    question = evidence.question
+    scored = score_sentences(evidence)
     if not scored:
         return Extraction([], True, "nothing relevant was retrieved", 0.0)
-    missing = unsupported_specifics(question, " ".join(hit.text for hit in hits))
+    missing = unsupported_specifics(question, evidence.text)
     if missing:
         return Extraction(
             [], True, f"the documents do not mention {', '.join(missing[:3])}", 0.0
         )
     fitting = [c for c in scored if c.fits_kind]
-    coverage = evidence_coverage(question, hits, lexical, present)
+    coverage = evidence_coverage(evidence)
     best_confidence = confidence(fitting[0], coverage) if fitting else 0.0
     if best_confidence < ANSWER_THRESHOLD:
         return Extraction([], True, "the evidence is too weak", best_confidence)

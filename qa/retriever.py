@@ -1,35 +1,42 @@
 """The retrieve stage: hybrid search over an index (FAISS + BM25), the public API.
 
 Example:
-    >>> from qa import Retriever
+    >>> from seedqa import Retriever
     >>> retriever = Retriever.load(".seedqa")
     >>> for hit in retriever.search("How much will Xiaomi invest?", k=3):
     ...     print(hit.rank, round(hit.score, 3), hit.doc_id, hit.text[:60])
 
-A ``Retriever`` is safe to call from many threads at once.
+Modes (``hybrid``, ``dense``, ``lexical``) come from ``qa.modes``; the
+fusion of the hybrid mode from ``qa.fusion``. Both are checked when the
+``Retriever`` is built. This module only reads an index: building one is
+``index.build`` (or ``SeedqaService.index``). A ``Retriever`` is safe to
+call from many threads at once.
 
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 
-from seedqa.index.build import build_index
 from seedqa.index.embed import Embedder
 from seedqa.index.errors import InvalidSetting
+from seedqa.index.paths import default_index_dir
 from seedqa.index.records import Chunk
-from seedqa.index.store import StoredIndex, check_embedder, default_index_dir, load_index
+from seedqa.index.store import StoredIndex, check_embedder, load_index
 from seedqa.index.vectors import search_vectors
 from seedqa.qa.fusion import DEFAULT_DENSE_WEIGHT, FUSION_METHODS
+from seedqa.qa.inputs import DEFAULT_K, MAX_K, check_k
+from seedqa.qa.modes import DEFAULT_MODE, MODES, Candidates, RetrievalMode, retrieval_mode
 
-MODES = ("hybrid", "dense", "lexical")
-DEFAULT_MODE = "hybrid"
+__all__ = ["DEFAULT_FUSION", "DEFAULT_MODE", "MAX_K", "MODES", "Candidates", "Hit", "Retriever"]
+
 DEFAULT_FUSION = "convex"
-MAX_K = 1000
+#: Candidates gathered from each signal: at least this many, or four times ``k``.
+MIN_DEPTH = 50
 
 
 @dataclass(frozen=True)
@@ -61,17 +68,12 @@ class Hit:
         return data
 
 
-def _validate(query: str, k: int, mode: str) -> None:
-    if mode not in MODES:
-        raise InvalidSetting(f"mode {mode!r} is not valid; use one of {', '.join(MODES)}")
-    if not isinstance(k, int) or not 1 <= k <= MAX_K:
-        raise InvalidSetting(f"k={k!r} is not valid; use a whole number from 1 to {MAX_K}")
-    if not isinstance(query, str):
-        raise InvalidSetting("the query must be text")
-
-
 class Retriever:
-    """Hybrid dense + lexical retrieval over a stored index."""
+    """Hybrid dense + lexical retrieval over a stored index.
+
+    ``fusion`` names a method of ``FUSION_METHODS`` and ``dense_weight`` its
+    weight of the dense signal (0 to 1); both are checked here, once.
+    """
 
     def __init__(
         self,
@@ -90,6 +92,7 @@ class Retriever:
         self.embedder = embedder
         self.fusion = fusion
         self.dense_weight = dense_weight
+        self._fuse = partial(FUSION_METHODS[fusion], dense_weight=dense_weight)
         self._titles = {d: e.title for d, e in stored.manifest.documents.items()}
 
     @classmethod
@@ -103,16 +106,6 @@ class Retriever:
         check_embedder(stored.manifest, embedder.name, embedder.dimension)
         return cls(stored, embedder, **options)
 
-    @classmethod
-    def from_paths(
-        cls, paths: Sequence[str | Path], index_dir: str | Path | None = None, **options
-    ) -> Retriever:
-        """Index ``paths`` (incrementally) into ``index_dir``, then load the retriever."""
-        directory = Path(index_dir) if index_dir else default_index_dir()
-        embedder = options.pop("embedder", None)
-        build_index(paths, directory, embedder=embedder)
-        return cls.load(directory, embedder=embedder, **options)
-
     @property
     def chunks(self) -> list[Chunk]:
         """The chunk table (row i is FAISS id i and BM25 row i)."""
@@ -122,17 +115,22 @@ class Retriever:
         """Return a document's title."""
         return self._titles.get(doc_id, doc_id)
 
-    def candidates(
-        self, query: str, depth: int, mode: str
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Return candidate rows with their dense and lexical scores (both for every row)."""
-        n = len(self.stored.chunks)
-        lexical_all = self.stored.lexical.scores(query) if mode != "dense" else None
+    def candidates(self, query: str, depth: int, mode: str = DEFAULT_MODE) -> Candidates:
+        """Return up to ``depth`` candidate rows per signal of ``mode``, with both scores.
+
+        Every candidate gets the score of each signal the mode uses, also
+        when only the other signal found it.
+        """
+        return self._candidates(query, depth, retrieval_mode(mode))
+
+    def _candidates(self, query: str, depth: int, mode: RetrievalMode) -> Candidates:
+        lexical_all = self.stored.lexical.scores(query) if mode.lexical else None
         rows: set[int] = set()
         vector = None
-        if mode != "lexical":
+        if mode.dense:
             vector = self.embedder.embed_query(query)
-            _, ids = search_vectors(self.stored.vectors, vector[None, :], min(depth, n))
+            limit = min(depth, len(self.stored.chunks))
+            _, ids = search_vectors(self.stored.vectors, vector[None, :], limit)
             rows.update(int(i) for i in ids[0] if i >= 0)
         if lexical_all is not None:
             positive = np.flatnonzero(lexical_all > 0)
@@ -145,54 +143,45 @@ class Retriever:
         else:
             dense = np.zeros(len(order), dtype=np.float32)
         lexical = lexical_all[order] if lexical_all is not None else np.zeros(len(order))
-        return order, dense.astype(np.float64), np.asarray(lexical, dtype=np.float64)
+        return Candidates(
+            order, dense.astype(np.float64), np.asarray(lexical, dtype=np.float64)
+        )
 
-    @staticmethod
-    def _signals(mode: str, dense: float, lexical: float) -> dict[str, float]:
-        """The per-signal scores a mode computed (hybrid computes both)."""
-        signals = {}
-        if mode != "lexical":
-            signals["dense"] = float(dense)
-        if mode != "dense":
-            signals["lexical"] = float(lexical)
-        return signals
-
-    def search(self, query: str, k: int = 5, mode: str = DEFAULT_MODE) -> list[Hit]:
+    def search(self, query: str, k: int = DEFAULT_K, mode: str = DEFAULT_MODE) -> list[Hit]:
         """Return the top ``k`` hits for ``query``.
 
         ``mode`` is ``"hybrid"`` (dense and BM25 fused), ``"dense"`` (FAISS
         only) or ``"lexical"`` (BM25 only). An empty or whitespace query
-        returns no hits.
+        returns no hits. A bad ``k`` or mode raises ``InvalidSetting``.
         """
-        _validate(query, k, mode)
+        chosen = retrieval_mode(mode)
+        check_k(k)
+        if not isinstance(query, str):
+            raise InvalidSetting("the query must be text")
         if not query.strip() or not self.stored.chunks:
             return []
-        rows, dense, lexical = self.candidates(query, max(50, 4 * k), mode)
-        if not len(rows):
+        candidates = self._candidates(query, max(MIN_DEPTH, 4 * k), chosen)
+        if not len(candidates):
             return []
-        if mode == "dense":
-            ranking = dense
-        elif mode == "lexical":
-            ranking = lexical
-        else:
-            ranking = FUSION_METHODS[self.fusion](dense, lexical, self.dense_weight)
-        order = np.lexsort((rows, -ranking))[:k]
-        hits = []
-        for rank, position in enumerate(order, start=1):
-            chunk = self.stored.chunks[int(rows[position])]
-            hits.append(
-                Hit(
-                    rank=rank,
-                    score=float(ranking[position]),
-                    scores=self._signals(mode, dense[position], lexical[position]),
-                    doc_id=chunk.doc_id,
-                    title=self.title(chunk.doc_id),
-                    chunk_id=chunk.chunk_id,
-                    text=chunk.text,
-                    start=chunk.start,
-                    end=chunk.end,
-                    page=chunk.page,
-                    chunk=chunk,
-                )
-            )
-        return hits
+        ranking = chosen.rank(candidates, self._fuse)
+        order = np.lexsort((candidates.rows, -ranking))[:k]
+        return [
+            self._hit(rank, self.stored.chunks[int(candidates.rows[i])], float(ranking[i]),
+                      chosen.signals(candidates.dense[i], candidates.lexical[i]))
+            for rank, i in enumerate(order, start=1)
+        ]  # fmt: skip
+
+    def _hit(self, rank: int, chunk: Chunk, score: float, scores: dict[str, float]) -> Hit:
+        return Hit(
+            rank=rank,
+            score=score,
+            scores=scores,
+            doc_id=chunk.doc_id,
+            title=self.title(chunk.doc_id),
+            chunk_id=chunk.chunk_id,
+            text=chunk.text,
+            start=chunk.start,
+            end=chunk.end,
+            page=chunk.page,
+            chunk=chunk,
+        )

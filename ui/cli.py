@@ -13,94 +13,56 @@ import sys
 import textwrap
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from seedqa.index.errors import SeedqaError
-from seedqa.index.store import INDEX_DIR_ENV, default_index_dir
+from seedqa.qa.errors import SeedqaError
+from seedqa.ui.args import say, whole_number
+from seedqa.ui.cli_eval import add_eval_parser
+
+if TYPE_CHECKING:
+    from seedqa.qa.service import SeedqaService
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 
-def whole_number(minimum: int) -> Callable[[str], int]:
-    """Return an argparse type that accepts whole numbers of at least ``minimum``."""
-
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError as error:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from error
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"{value} must be at least {minimum}")
-        return value
-
-    return parse
-
-
 def _add_index_dir(parser: argparse.ArgumentParser) -> None:
+    from seedqa.qa.service import DEFAULT_INDEX_DIR, INDEX_DIR_ENV
+
     parser.add_argument(
         "--index-dir",
         type=Path,
         default=None,
-        help=f"index directory (default: ${INDEX_DIR_ENV} or .seedqa)",
+        help=f"index directory (default: ${INDEX_DIR_ENV} or {DEFAULT_INDEX_DIR})",
     )
 
 
-def _index_dir(args: argparse.Namespace) -> Path:
-    return args.index_dir or default_index_dir()
+def _service(args: argparse.Namespace, quiet: bool = False) -> SeedqaService:
+    """The service over ``--index-dir`` (or the default location), printing progress."""
+    from seedqa.qa.service import SeedqaService
 
-
-def _say(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
+    return SeedqaService(args.index_dir, on_status=None if quiet else say, progress=not quiet)
 
 
 def cmd_index(args: argparse.Namespace) -> int:
     """Run ``seedqa index``: build or update the index and print a summary."""
-    from seedqa.index.build import build_index
-    from seedqa.index.chunk import ChunkSettings
-    from seedqa.index.store import index_exists, read_manifest
-
-    settings = None
-    if args.chunk_tokens is not None or args.overlap is not None:
-        defaults = ChunkSettings()
-        if index_exists(_index_dir(args)):  # an option left out keeps the index's value
-            manifest = read_manifest(_index_dir(args))
-            defaults = ChunkSettings(manifest.chunk_tokens, manifest.overlap_tokens)
-        settings = ChunkSettings(
-            chunk_tokens=defaults.chunk_tokens if args.chunk_tokens is None else args.chunk_tokens,
-            overlap_tokens=defaults.overlap_tokens if args.overlap is None else args.overlap,
-        )
-    report = build_index(
+    report = _service(args, quiet=args.quiet).index(
         args.paths or None,
-        _index_dir(args),
         model=args.model,
-        chunk_settings=settings,
+        chunk_tokens=args.chunk_tokens,
+        overlap_tokens=args.overlap,
         include=args.include,
         exclude=args.exclude,
         rebuild=args.rebuild,
-        progress=not args.quiet,
-        on_status=None if args.quiet else _say,
     )
     for problem in report.problems:
-        _say(f"skipped {problem}")
+        say(f"skipped {problem}")
     if report.over_window:
-        _say(
+        say(
             f"warning: {report.over_window} chunks exceed the model's input window and were "
             "truncated when embedded; lower --chunk-tokens"
         )
-    print(report.summary())
+    print(report.summary)
     return 0
-
-
-def _ensure_index(index_dir: Path, quiet: bool = False) -> None:
-    """Build the default index from ``seeds/`` when ``index_dir`` has none yet."""
-    from seedqa.index.build import build_index
-    from seedqa.index.store import index_started
-
-    if not index_started(index_dir):
-        if not quiet:
-            _say(f"No index at {index_dir} yet: indexing the seed corpus first")
-        report = build_index(None, index_dir, progress=not quiet, on_status=None if quiet else _say)
-        if not quiet:
-            _say(report.summary())
 
 
 def _location(doc_id: str, start: int, end: int, page: int | None) -> str:
@@ -110,11 +72,7 @@ def _location(doc_id: str, start: int, end: int, page: int | None) -> str:
 
 def cmd_search(args: argparse.Namespace) -> int:
     """Run ``seedqa search``: print the raw hits."""
-    from seedqa.qa.retriever import Retriever
-
-    index_dir = _index_dir(args)
-    _ensure_index(index_dir, quiet=args.json)
-    hits = Retriever.load(index_dir).search(args.query, k=args.k, mode=args.mode)
+    hits = _service(args, quiet=args.json).search(args.query, k=args.k, mode=args.mode)
     if args.json:
         result = {"query": args.query, "mode": args.mode, "hits": [h.to_json() for h in hits]}
         print(json.dumps(result, ensure_ascii=False, indent=2))
@@ -131,11 +89,7 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 def cmd_ask(args: argparse.Namespace) -> int:
     """Run ``seedqa ask``: print the cited answer and its numbered sources."""
-    from seedqa.qa.answer import Assistant
-
-    index_dir = _index_dir(args)
-    _ensure_index(index_dir, quiet=args.json)
-    answer = Assistant.load(index_dir).ask(args.question, k=args.k, mode=args.mode)
+    answer = _service(args, quiet=args.json).ask(args.question, k=args.k, mode=args.mode)
     if args.json:
         print(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))
         return 0
@@ -154,18 +108,20 @@ def cmd_chat(args: argparse.Namespace) -> int:
     """Run ``seedqa chat``: serve the web chat on the local machine."""
     from seedqa.ui.web import parse_auth, serve
 
-    parse_auth(args.auth)  # a malformed --auth fails before any indexing work
-    index_dir = _index_dir(args)
-    _ensure_index(index_dir)
-    serve(index_dir, host=args.host, port=args.port, auth=args.auth)
+    credentials = parse_auth(args.auth)  # a malformed --auth fails before any indexing work
+    service = _service(args)
+    service.ensure_index()
+    serve(service, host=args.host, port=args.port, credentials=credentials)
     return 0
 
 
 def _add_query_options(parser: argparse.ArgumentParser) -> None:
-    from seedqa.qa.retriever import DEFAULT_MODE, MODES
+    from seedqa.qa.service import DEFAULT_K, DEFAULT_MODE, MODES
 
     _add_index_dir(parser)
-    parser.add_argument("-k", type=whole_number(1), default=5, help="passages to retrieve (5)")
+    parser.add_argument(
+        "-k", type=whole_number(1), default=DEFAULT_K, help=f"passages to retrieve ({DEFAULT_K})"
+    )
     parser.add_argument("--mode", choices=MODES, default=DEFAULT_MODE, help="retrieval mode")
     parser.add_argument("--json", action="store_true", help="print JSON (schema in README)")
 
@@ -208,8 +164,6 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_argument("--port", type=int, default=7860, help="port (7860)")
     chat.add_argument("--auth", metavar="USER:PASSWORD", help="require this login")
     chat.set_defaults(handler=cmd_chat)
-
-    from seedqa.ui.cli_eval import add_eval_parser
 
     add_eval_parser(sub)
     return parser

@@ -15,16 +15,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
-from seedqa.index.errors import SeedqaError
-from seedqa.ui.cli import whole_number
-
-
-def _say(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
+from seedqa.qa.errors import SeedqaError
+from seedqa.ui.args import say as _say
+from seedqa.ui.args import whole_number
 
 
 def _write_outputs(result: Any, args: argparse.Namespace) -> None:
@@ -103,8 +99,7 @@ def _outputs(parser: argparse.ArgumentParser) -> None:
 
 def add_eval_parser(subparsers: argparse._SubParsersAction) -> None:
     """Register ``seedqa eval`` and its subcommands ``qa``, ``beir`` and ``squad``."""
-    from seedqa.qa.answer import DEFAULT_K
-    from seedqa.qa.retriever import DEFAULT_MODE, MODES
+    from seedqa.qa.service import DEFAULT_K, DEFAULT_MODE, MODES
 
     parser = subparsers.add_parser("eval", help="evaluate on QA sets and public benchmarks")
     sub = parser.add_subparsers(dest="eval_command", required=True, metavar="SET")

@@ -174,6 +174,15 @@ def render_status(message: str, ok: bool = True) -> str:
     return f'<div class="seedqa-status {kind}">{_e(message)}</div>'
 
 
+def render_upload_hint(suffixes: Iterable[str], limit: str) -> str:
+    """Return the Documents tab's hint: which file types, how large, what happens."""
+    kinds = ", ".join(suffixes)
+    return (
+        f'<div class="seedqa-hint">Add {_e(kinds)} files (at most {_e(limit)} each). They are '
+        "indexed at once; nothing already indexed is embedded again.</div>"
+    )
+
+
 def render_documents(entries: Iterable[Any]) -> str:
     """Return the indexed documents as a table: title, file, type, chunks."""
     rows = [

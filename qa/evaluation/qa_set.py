@@ -42,7 +42,8 @@ from typing import Any
 from seedqa.index.build import build_index
 from seedqa.index.embed import Embedder
 from seedqa.index.errors import InvalidSetting
-from seedqa.index.store import StoredIndex, default_index_dir
+from seedqa.index.paths import default_index_dir
+from seedqa.index.store import StoredIndex
 from seedqa.qa.answer import DEFAULT_K, Assistant
 from seedqa.qa.evaluation.errors import EvalDataError, QASetError
 from seedqa.qa.evaluation.metrics import (

@@ -9,12 +9,9 @@ import numpy as np
 import pytest
 
 from seedqa.index.build import add_files, build_index, remove_document
-from seedqa.index.chunk import ChunkSettings
 from seedqa.index.embed import EmbeddingCache
 from seedqa.index.records import text_hash
 from seedqa.index.store import load_index, read_manifest
-
-SETTINGS = ChunkSettings(chunk_tokens=32, overlap_tokens=8)
 
 NEW_GAMMA = (
     "Beekeeping in winter\n\n"
@@ -43,7 +40,9 @@ def test_incremental_sync_embeds_only_what_changed(
     small_corpus: Path, tmp_path: Path, embedder
 ) -> None:
     index_dir = tmp_path / "idx"
-    first = build_index([small_corpus], index_dir, chunk_settings=SETTINGS, embedder=embedder)
+    first = build_index(
+        [small_corpus], index_dir, chunk_tokens=32, overlap_tokens=8, embedder=embedder
+    )
     assert first.wrote
     assert first.added == ("corpus/alpha.txt", "corpus/beta.md", "corpus/gamma.txt")
     assert first.documents == 3 and first.chunks > 3
@@ -116,8 +115,7 @@ def test_identical_text_is_embedded_once_and_cache_survives_removal(
     )
     (corpus / "copy.txt").write_text((corpus / "one.txt").read_text(), encoding="utf-8")
     index_dir = tmp_path / "idx"
-    settings = ChunkSettings(chunk_tokens=24, overlap_tokens=0)
-    report = build_index([corpus], index_dir, chunk_settings=settings, embedder=embedder)
+    report = build_index([corpus], index_dir, chunk_tokens=24, overlap_tokens=0, embedder=embedder)
     stored = load_index(index_dir)
     texts = [c.text for c in stored.chunks]
     assert sum(1 for t in texts if t == shared) == 3  # the paragraph is a chunk in each file
@@ -167,7 +165,9 @@ def test_rebuild_keeps_the_index_sources_and_settings(
     small_corpus: Path, tmp_path: Path, embedder
 ) -> None:
     index_dir = tmp_path / "idx"
-    first = build_index([small_corpus], index_dir, chunk_settings=SETTINGS, embedder=embedder)
+    first = build_index(
+        [small_corpus], index_dir, chunk_tokens=32, overlap_tokens=8, embedder=embedder
+    )
     rebuilt = build_index(None, index_dir, rebuild=True, embedder=embedder)
     manifest = read_manifest(index_dir)
     assert manifest.sources == (str(small_corpus.resolve()),)
@@ -182,7 +182,9 @@ def test_changing_chunk_settings_rechunks_every_document(
     index_dir = tmp_path / "idx"
     first = build_index([small_corpus], index_dir, embedder=embedder)
     assert first.chunks == 3  # one chunk per short document at the default size
-    second = build_index([small_corpus], index_dir, chunk_settings=SETTINGS, embedder=embedder)
+    second = build_index(
+        [small_corpus], index_dir, chunk_tokens=32, overlap_tokens=8, embedder=embedder
+    )
     assert len(second.updated) == 3 and second.chunks > first.chunks
     manifest = read_manifest(index_dir)
     assert (manifest.chunk_tokens, manifest.overlap_tokens) == (32, 8)

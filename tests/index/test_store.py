@@ -11,7 +11,6 @@ import numpy as np
 import pytest
 
 from seedqa.index.build import build_index
-from seedqa.index.chunk import ChunkSettings
 from seedqa.index.errors import IndexCorrupt, IndexMismatch, IndexNotFound, SeedqaError
 from seedqa.index.store import (
     FORMAT_VERSION,
@@ -23,8 +22,6 @@ from seedqa.index.store import (
 )
 from seedqa.index.vectors import search_vectors
 
-SETTINGS = ChunkSettings(chunk_tokens=32, overlap_tokens=8)
-
 
 def live_generation(index_dir: Path) -> Path:
     return index_dir / (index_dir / "CURRENT").read_text(encoding="utf-8").strip()
@@ -34,7 +31,7 @@ def live_generation(index_dir: Path) -> Path:
 def built(small_corpus: Path, tmp_path: Path, embedder) -> Path:
     """An index of the small corpus, built with 32-token chunks; returns its directory."""
     index_dir = tmp_path / "idx"
-    build_index([small_corpus], index_dir, chunk_settings=SETTINGS, embedder=embedder)
+    build_index([small_corpus], index_dir, chunk_tokens=32, overlap_tokens=8, embedder=embedder)
     return index_dir
 
 

@@ -11,21 +11,24 @@ ROOT = Path(__file__).resolve().parents[2]
 SEED_TEXT = next((ROOT / "seeds").glob("*.txt")).read_text(encoding="utf-8")
 
 
-def seedqa(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+def seedqa(*args: str, default_index: Path | None = None) -> subprocess.CompletedProcess:
+    env = {"PATH": "/usr/bin:/bin", "HF_HUB_OFFLINE": "1"}
+    if default_index:
+        env["SEEDQA_INDEX_DIR"] = str(default_index)
     return subprocess.run(
         [sys.executable, "-m", "seedqa.ui.cli", *args],
-        cwd=cwd,
+        cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=300,
-        env={"PATH": "/usr/bin:/bin", "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(ROOT)},
+        env=env,
     )
 
 
 def test_ask_json_builds_the_default_index_and_prints_the_documented_schema(tmp_path):
     index_dir = tmp_path / "fresh"
-    result = seedqa("ask", "How much will Xiaomi invest in 5G, AI and IoT?", "--json",
-                    "--index-dir", str(index_dir), "-k", "3")  # fmt: skip
+    result = seedqa("ask", "How much will Xiaomi invest in 5G, AI and IoT?", "--json", "-k", "3",
+                    default_index=index_dir)  # fmt: skip
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert set(data) == {"question", "answer", "abstained", "citations", "hits", "timings_ms"}
@@ -61,6 +64,11 @@ def test_user_errors_are_one_line_without_traceback(tmp_path):
     blank = seedqa("ask", "   ", "--index-dir", str(tmp_path / "x"))
     assert blank.returncode == 2
     assert "question is empty" in blank.stderr and "Traceback" not in blank.stderr
+    elsewhere = seedqa("ask", "What is 5G?", "--index-dir", str(tmp_path / "x"))
+    assert elsewhere.returncode == 2 and "Traceback" not in elsewhere.stderr
+    assert "no index at" in elsewhere.stderr
+    assert "seedqa index PATHS --index-dir" in elsewhere.stderr
+    assert not (tmp_path / "x").exists()  # the seed bootstrap is only for the default location
     bad_mode = seedqa("search", "x", "--mode", "semantic")
     assert bad_mode.returncode == 2 and "invalid choice" in bad_mode.stderr
     corrupt = tmp_path / "corrupt"

@@ -76,11 +76,6 @@ def test_missing_index_gives_the_clear_error(tmp_path):
         Retriever.load(tmp_path / "nowhere")
 
 
-def test_from_paths_builds_then_loads(tmp_path, small_corpus, qa_embedder):
-    retriever = Retriever.from_paths([small_corpus], tmp_path / "ix", embedder=qa_embedder)
-    assert retriever.search("wild yeast", k=1)[0].doc_id == "small/bread.txt"
-
-
 def test_eight_threads_get_the_same_results_as_serial_calls(small_retriever):
     queries = [
         "volcano ash over Europe", "sourdough starter", "chess in Persia", "Deep Blue",

@@ -46,13 +46,13 @@ def server_env() -> dict[str, str]:
 
 
 def start_server(index_dir: Path, log: Path, *extra: str) -> Server:
-    """Start `seedqa chat` as a subprocess and wait until its port answers."""
+    """Start `seedqa chat` on ``index_dir`` as its default location; wait until it answers."""
     port = free_port()
-    command = [sys.executable, "-m", "seedqa.ui.cli", "chat", "--index-dir", str(index_dir)]
-    command += ["--port", str(port), *extra]
+    command = [sys.executable, "-m", "seedqa.ui.cli", "chat", "--port", str(port), *extra]
+    env = {**server_env(), "SEEDQA_INDEX_DIR": str(index_dir)}
     handle = log.open("wb")
     process = subprocess.Popen(
-        command, cwd=REPO, env=server_env(), stdout=handle, stderr=subprocess.STDOUT
+        command, cwd=REPO, env=env, stdout=handle, stderr=subprocess.STDOUT
     )
     handle.close()
     deadline = time.monotonic() + START_TIMEOUT_S
@@ -84,7 +84,7 @@ def stop_server(process: subprocess.Popen) -> None:
 
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """`seedqa chat` on a fresh index directory: it indexes seeds/ on first start, then serves.
+    """`seedqa chat` on a fresh default index directory: it indexes seeds/ first, then serves.
 
     Letting the server build its own first index (the documented first start)
     instead of building it here saves loading the embedding model twice.

@@ -1,0 +1,40 @@
+"""The errors seedqa reports to users, in one place for the edges (CLI, web chat, HTTP API).
+
+Every one subclasses ``SeedqaError``, whose ``str()`` is a one-line message
+that names the problem and the fix. The index's errors are re-exported here
+so that the user interfaces need not import ``seedqa.index``.
+"""
+
+from __future__ import annotations
+
+from seedqa.index.errors import (
+    IndexCorrupt,
+    IndexMismatch,
+    IndexNotFound,
+    InvalidSetting,
+    LoadError,
+    ModelNotAvailable,
+    NothingToIndex,
+    SeedqaError,
+)
+
+__all__ = [
+    "IndexCorrupt",
+    "IndexMismatch",
+    "IndexNotFound",
+    "InvalidQuestion",
+    "InvalidSetting",
+    "LoadError",
+    "ModelNotAvailable",
+    "NothingToIndex",
+    "SeedqaError",
+    "UploadRejected",
+]
+
+
+class InvalidQuestion(SeedqaError):
+    """The question is empty or not text."""
+
+
+class UploadRejected(SeedqaError):
+    """An uploaded file is too large, of an unsupported type, or unreadable."""
