@@ -4,6 +4,11 @@
 paths: new and changed documents (by content hash) are chunked and embedded,
 deleted ones are dropped, unchanged ones keep their chunks and vectors. A
 file that exists but can no longer be loaded keeps its previous version.
+``add_files`` and ``remove_document`` change the sources of an existing index.
+
+Each operation takes the build lock, reads the index's state once
+(``IndexState``) and hands it on: planning, loading the previous generation
+and writing the next one all see the same generation.
 
 Example:
     >>> report = build_index(["seeds/"], Path(".seedqa"))
@@ -16,33 +21,36 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 
-from seedqa.index.chunk import ChunkSettings, chunk_document
+from seedqa.index.chunk import chunk_document
 from seedqa.index.embed import DEFAULT_PRECISION, Embedder, EmbeddingCache, resolve_model
-from seedqa.index.errors import IndexMismatch, InvalidSetting, NothingToIndex, SeedqaError
+from seedqa.index.errors import IndexMismatch, InvalidSetting, NothingToIndex
 from seedqa.index.lexical import LexicalIndex
 from seedqa.index.load import LoadProblem, load_paths
+from seedqa.index.manifest import DocumentEntry, Manifest, check_embedder
 from seedqa.index.paths import DEFAULT_CORPUS, UPLOADS_DIR
-from seedqa.index.records import Chunk, Document, text_hash
+from seedqa.index.plan import BuildSetup, Plan, plan_changes, resolve_setup
+from seedqa.index.records import Chunk, text_hash
+from seedqa.index.state import IndexState
 from seedqa.index.store import (
-    DocumentEntry,
-    Manifest,
     StoredIndex,
     build_lock,
-    check_embedder,
-    index_exists,
-    live_generations,
     load_index,
-    read_manifest,
     remove_stale_generations,
     write_index,
 )
 from seedqa.index.vectors import build_vector_index, index_kind
+
+StatusSink = Callable[[str], None]
+
+
+def _ignore(message: str) -> None:
+    """A status sink that drops every message."""
 
 
 @dataclass(frozen=True)
@@ -72,98 +80,19 @@ class BuildReport:
         )
 
 
-@dataclass
-class _Plan:
-    """Documents sorted into what a build must do with them."""
-
-    keep: dict[str, DocumentEntry] = field(default_factory=dict)
-    fresh: dict[str, Document] = field(default_factory=dict)
-    added: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
-
-
 @dataclass(frozen=True)
-class _Setup:
-    """What a build is asked to produce: model, chunking and the sources to mirror."""
+class BuildOptions:
+    """What the caller asked of a build besides the paths (see ``build_index``)."""
 
-    model: str
-    chunking: ChunkSettings
-    sources: tuple[str, ...]
-    include: tuple[str, ...]
-    exclude: tuple[str, ...]
-
-
-def _resolve_setup(
-    paths: Sequence[str | Path] | None,
-    model: str | None,
-    chunking: tuple[int | None, int | None],
-    include: Sequence[str],
-    exclude: Sequence[str],
-    defaults: Manifest | None,
-    embedder: Embedder | None,
-) -> _Setup:
-    """Fill what the caller left out from ``defaults`` (the existing index) or the defaults.
-
-    The model is the one named, else the index's, else the passed embedder's,
-    else the default; each chunk size left out keeps the index's value.
-    """
-    if model:
-        model_name = resolve_model(model)[0]
-    elif defaults:
-        model_name = defaults.embedder
-    else:
-        model_name = embedder.name if embedder else resolve_model(None)[0]
-    base = ChunkSettings(defaults.chunk_tokens, defaults.overlap_tokens) if defaults else None
-    base = base or ChunkSettings()
-    chunk_tokens, overlap_tokens = chunking
-    settings = ChunkSettings(
-        base.chunk_tokens if chunk_tokens is None else chunk_tokens,
-        base.overlap_tokens if overlap_tokens is None else overlap_tokens,
-    )
-    if paths:
-        sources = tuple(str(Path(p).resolve()) for p in paths)
-    else:
-        sources = defaults.sources if defaults else (str(DEFAULT_CORPUS),)
-        include = include or (defaults.include if defaults else ())
-        exclude = exclude or (defaults.exclude if defaults else ())
-    return _Setup(model_name, settings, sources, tuple(include), tuple(exclude))
-
-
-def _plan(
-    documents: Sequence[Document],
-    problems: Sequence[LoadProblem],
-    previous: Manifest | None,
-    rechunk: bool,
-) -> _Plan:
-    plan = _Plan()
-    old = dict(previous.documents) if previous else {}
-    failed_sources = {str(Path(p.path).resolve()) for p in problems}
-    for doc in documents:
-        entry = old.pop(doc.doc_id, None)
-        if entry is None:
-            plan.added.append(doc.doc_id)
-            plan.fresh[doc.doc_id] = doc
-        elif entry.content_hash != doc.content_hash or rechunk:
-            plan.updated.append(doc.doc_id)
-            plan.fresh[doc.doc_id] = doc
-        else:
-            plan.keep[doc.doc_id] = entry
-    for doc_id, entry in old.items():
-        if entry.source in failed_sources and Path(entry.source).exists() and not rechunk:
-            plan.keep[doc_id] = entry  # still there but unreadable now: keep the old version
-        else:
-            plan.removed.append(doc_id)
-    return plan
-
-
-def _seed_cache_from_index(cache: EmbeddingCache, stored: StoredIndex, keep: set[str]) -> None:
-    """Put the vectors of chunks being kept into the cache so they are not re-embedded."""
-    rows = [i for i, chunk in enumerate(stored.chunks) if chunk.doc_id in keep]
-    if not rows:
-        return
-    vectors = stored.vectors.reconstruct_n(0, stored.vectors.ntotal)
-    cache.add({text_hash(stored.chunks[i].text): vectors[i] for i in rows})
+    model: str | None = None
+    chunk_tokens: int | None = None
+    overlap_tokens: int | None = None
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    rebuild: bool = False
+    progress: bool = False
+    embedder: Embedder | None = None
+    status: StatusSink = _ignore
 
 
 def build_index(
@@ -178,7 +107,7 @@ def build_index(
     rebuild: bool = False,
     progress: bool = False,
     embedder: Embedder | None = None,
-    on_status: Callable[[str], None] | None = None,
+    on_status: StatusSink | None = None,
 ) -> BuildReport:
     """Make the index at ``index_dir`` mirror the documents under ``paths``.
 
@@ -188,70 +117,150 @@ def build_index(
     takes the passed ``embedder``'s model, or the default one). Raises
     ``NothingToIndex`` (and writes nothing) when no document could be
     loaded, ``IndexMismatch`` when ``model`` differs from the index's
-    embedder without ``rebuild``.
+    embedder without ``rebuild``, and the index's own error (e.g.
+    ``IndexCorrupt``) when the existing index is broken and ``rebuild`` is off.
     """
-    started = time.perf_counter()
-    index_dir = Path(index_dir)
-    status = on_status or (lambda message: None)
-    with build_lock(index_dir):
-        remove_stale_generations(index_dir, keep=live_generations(index_dir))
-        previous = None if rebuild or not index_exists(index_dir) else read_manifest(index_dir)
-        # A rebuild re-embeds everything but keeps the index's model, settings and sources.
-        defaults = _readable_manifest(index_dir) if rebuild else previous
-        if previous and model:
-            check_embedder(previous, resolve_model(model)[0])
-        chunking = (chunk_tokens, overlap_tokens)
-        setup = _resolve_setup(paths, model, chunking, include, exclude, defaults, embedder)
-        status(f"Reading {', '.join(setup.sources)}")
-        loaded = load_paths(setup.sources, include=setup.include, exclude=setup.exclude)
-        if not loaded.documents:
-            raise NothingToIndex(
-                "nothing could be indexed; fix the files named above or give other paths",
-                tuple(loaded.problems),
-            )
-        rechunk = bool(previous) and (
-            (previous.chunk_tokens, previous.overlap_tokens)
-            != (setup.chunking.chunk_tokens, setup.chunking.overlap_tokens)
-        )
-        plan = _plan(loaded.documents, loaded.problems, previous, rechunk)
-        changed = plan.added or plan.updated or plan.removed
-        same_sources = previous and (previous.sources, previous.include, previous.exclude) == (
-            setup.sources,
-            setup.include,
-            setup.exclude,
-        )
-        if previous and not changed and same_sources:
-            return BuildReport(
-                index_dir=index_dir,
-                documents=len(previous.documents),
-                chunks=previous.n_chunks,
-                unchanged=len(plan.keep),
-                seconds=time.perf_counter() - started,
-                problems=tuple(loaded.problems),
-            )
-        written = _write(index_dir, plan, previous, setup, rebuild, progress, embedder, status)
-    return BuildReport(
-        index_dir=index_dir,
-        documents=written.documents,
-        chunks=written.chunks,
-        added=tuple(plan.added),
-        updated=tuple(plan.updated),
-        removed=tuple(plan.removed),
-        unchanged=len(plan.keep),
-        embedded=written.embedded,
-        over_window=written.over_window,
-        seconds=time.perf_counter() - started,
-        problems=tuple(loaded.problems),
-        wrote=True,
+    options = BuildOptions(
+        model=model,
+        chunk_tokens=chunk_tokens,
+        overlap_tokens=overlap_tokens,
+        include=tuple(include),
+        exclude=tuple(exclude),
+        rebuild=rebuild,
+        progress=progress,
+        embedder=embedder,
+        status=on_status or _ignore,
     )
+    with build_lock(Path(index_dir)):
+        return _sync(IndexState.read(index_dir), paths, options)
 
 
-def _readable_manifest(index_dir: Path) -> Manifest | None:
-    """Return the live manifest, or None when there is none or it cannot be read."""
-    try:
-        return read_manifest(index_dir) if index_exists(index_dir) else None
-    except SeedqaError:
-        return None
+def add_files(
+    files: Sequence[str | Path],
+    index_dir: str | Path,
+    *,
+    progress: bool = False,
+    embedder: Embedder | None = None,
+    on_status: StatusSink | None = None,
+) -> BuildReport:
+    """Add ``files`` to the index's sources and update the index incrementally.
+
+    The existing sources stay (the seed corpus for a new index); nothing
+    already indexed is re-embedded.
+    """
+    with build_lock(Path(index_dir)):
+        state = IndexState.read(index_dir)
+        previous = state.require() if state.started else None
+        sources = list(previous.sources) if previous else [str(DEFAULT_CORPUS)]
+        for file in files:
+            resolved = str(Path(file).resolve())
+            if not any(resolved == s or resolved.startswith(s.rstrip("/") + "/") for s in sources):
+                sources.append(resolved)
+        options = BuildOptions(
+            include=previous.include if previous else (),
+            exclude=previous.exclude if previous else (),
+            progress=progress,
+            embedder=embedder,
+            status=on_status or _ignore,
+        )
+        return _sync(state, sources, options)
+
+
+def remove_document(
+    doc_id: str,
+    index_dir: str | Path,
+    *,
+    embedder: Embedder | None = None,
+    on_status: StatusSink | None = None,
+) -> BuildReport:
+    """Remove one document from the index without touching the others.
+
+    A document that is itself a source is dropped from the sources (and its
+    file deleted when it was uploaded into the index directory); one inside
+    a source folder is excluded by its path within that folder.
+    """
+    with build_lock(Path(index_dir)):
+        state = IndexState.read(index_dir)
+        manifest = state.require()
+        entry = manifest.documents.get(doc_id)
+        if entry is None:
+            raise InvalidSetting(f"no document {doc_id!r} in the index; check the document list")
+        sources = [s for s in manifest.sources if s != entry.source]
+        exclude = list(manifest.exclude)
+        if len(sources) == len(manifest.sources):  # inside a source folder
+            exclude.append(doc_id.split("/", 1)[1] if "/" in doc_id else doc_id)
+        if not sources:
+            raise NothingToIndex(f"{doc_id} is the only source; index other documents first")
+        options = BuildOptions(
+            include=manifest.include,
+            exclude=tuple(exclude),
+            embedder=embedder,
+            status=on_status or _ignore,
+        )
+        report = _sync(state, sources, options)
+    source = Path(entry.source)
+    if source.parent == (state.directory / UPLOADS_DIR).resolve() and source.exists():
+        source.unlink()
+    return report
+
+
+def _sync(
+    state: IndexState, paths: Sequence[str | Path] | None, options: BuildOptions
+) -> BuildReport:
+    """Plan against ``state`` and write a new generation when anything changed (lock held)."""
+    started = time.perf_counter()
+    remove_stale_generations(state.directory, keep={state.generation} - {None})
+    if state.problem is not None and not options.rebuild:
+        raise state.problem
+    # A rebuild re-embeds everything but keeps the index's model, settings and sources.
+    previous = None if options.rebuild else state.manifest
+    if previous and options.model:
+        check_embedder(previous, resolve_model(options.model)[0])
+    setup = resolve_setup(
+        paths,
+        options.model,
+        (options.chunk_tokens, options.overlap_tokens),
+        (options.include, options.exclude),
+        state.manifest,
+        options.embedder,
+    )
+    options.status(f"Reading {', '.join(setup.sources)}")
+    loaded = load_paths(setup.sources, include=setup.include, exclude=setup.exclude)
+    if not loaded.documents:
+        raise NothingToIndex(
+            "nothing could be indexed; fix the files named above or give other paths",
+            tuple(loaded.problems),
+        )
+    plan = plan_changes(loaded.documents, loaded.problems, previous, setup.rechunks(previous))
+    if previous and not plan.changed and setup.same_sources(previous):
+        return _report(state, plan, loaded.problems, started, previous.n_chunks, None)
+    written = _write(state, plan, previous, setup, options)
+    return _report(state, plan, loaded.problems, started, written.chunks, written)
+
+
+def _report(
+    state: IndexState,
+    plan: Plan,
+    problems: Sequence[LoadProblem],
+    started: float,
+    chunks: int,
+    written: _Written | None,
+) -> BuildReport:
+    """The report of a build that wrote ``written``, or nothing (``None``)."""
+    return BuildReport(
+        index_dir=state.directory,
+        documents=written.documents if written else len(plan.keep),
+        chunks=chunks,
+        added=tuple(plan.added) if written else (),
+        updated=tuple(plan.updated) if written else (),
+        removed=tuple(plan.removed) if written else (),
+        unchanged=len(plan.keep),
+        embedded=written.embedded if written else 0,
+        over_window=written.over_window if written else 0,
+        seconds=time.perf_counter() - started,
+        problems=tuple(problems),
+        wrote=written is not None,
+    )
 
 
 @dataclass(frozen=True)
@@ -264,20 +273,8 @@ class _Written:
     over_window: int
 
 
-def _write(
-    index_dir: Path,
-    plan: _Plan,
-    previous: Manifest | None,
-    setup: _Setup,
-    rebuild: bool,
-    progress: bool,
-    embedder: Embedder | None,
-    status: Callable[[str], None],
-) -> _Written:
-    """Chunk and embed what changed, then write a new generation atomically."""
-    stored = load_index(index_dir) if previous else None
-    kept_chunks = [c for c in stored.chunks if c.doc_id in plan.keep] if stored else []
-    status(f"Chunking {len(plan.fresh)} documents")
+def _chunk_fresh(plan: Plan, setup: BuildSetup) -> tuple[list[Chunk], dict[str, DocumentEntry]]:
+    """Chunk the new and changed documents; return their chunks and every manifest entry."""
     fresh_chunks: list[Chunk] = []
     entries = dict(plan.keep)
     for doc_id, doc in plan.fresh.items():
@@ -293,7 +290,12 @@ def _write(
             n_chunks=len(chunks),
             page_starts=doc.page_starts,
         )
-    chunks = sorted(kept_chunks + fresh_chunks, key=lambda c: (c.doc_id, c.start, c.end))
+    return fresh_chunks, entries
+
+
+def _embedder(setup: BuildSetup, options: BuildOptions, previous: Manifest | None) -> Embedder:
+    """The embedder to build with: the one passed (if it is the index's model) or loaded."""
+    embedder = options.embedder
     if embedder is None:
         embedder = Embedder.load(setup.model, precision=DEFAULT_PRECISION)
     elif embedder.name != setup.model:
@@ -303,23 +305,48 @@ def _write(
         )
     if previous:
         check_embedder(previous, embedder.name, embedder.dimension)
-    cache = EmbeddingCache(index_dir / "cache", embedder.cache_key, embedder.dimension)
-    if rebuild:
+    return embedder
+
+
+def _seed_cache_from_index(cache: EmbeddingCache, stored: StoredIndex, keep: set[str]) -> None:
+    """Put the vectors of chunks being kept into the cache so they are not re-embedded."""
+    rows = [i for i, chunk in enumerate(stored.chunks) if chunk.doc_id in keep]
+    if not rows:
+        return
+    vectors = stored.vectors.reconstruct_n(0, stored.vectors.ntotal)
+    cache.add({text_hash(stored.chunks[i].text): vectors[i] for i in rows})
+
+
+def _write(
+    state: IndexState,
+    plan: Plan,
+    previous: Manifest | None,
+    setup: BuildSetup,
+    options: BuildOptions,
+) -> _Written:
+    """Chunk and embed what changed, then write a new generation atomically."""
+    stored = load_index(state) if previous else None
+    kept_chunks = [c for c in stored.chunks if c.doc_id in plan.keep] if stored else []
+    options.status(f"Chunking {len(plan.fresh)} documents")
+    fresh_chunks, entries = _chunk_fresh(plan, setup)
+    chunks = sorted(kept_chunks + fresh_chunks, key=lambda c: (c.doc_id, c.start, c.end))
+    embedder = _embedder(setup, options, previous)
+    cache = EmbeddingCache(state.directory / "cache", embedder.cache_key, embedder.dimension)
+    if options.rebuild:
         cache.clear()
     if stored:
         _seed_cache_from_index(cache, stored, set(plan.keep))
     texts = [c.text for c in chunks]
     misses_before = cache.misses
-    status(f"Embedding {len(fresh_chunks)} chunks with {embedder.name}")
-    vectors = cache.embed(embedder, texts, progress=progress)
+    options.status(f"Embedding {len(fresh_chunks)} chunks with {embedder.name}")
+    vectors = cache.embed(embedder, texts, progress=options.progress)
     embedded = cache.misses - misses_before
     over_window = 0
     if fresh_chunks:
         lengths = embedder.count_model_tokens([c.text for c in fresh_chunks])
         over_window = sum(1 for n in lengths if n > embedder.max_tokens)
-    status("Writing the index")
+    options.status("Writing the index")
     vector_index = build_vector_index(np.asarray(vectors))
-    lexical = LexicalIndex.build(texts)
     manifest = Manifest(
         embedder=embedder.name,
         dimension=embedder.dimension,
@@ -333,79 +360,9 @@ def _write(
         documents=entries,
         built_at=datetime.now(UTC).isoformat(timespec="seconds"),
     )
-    write_index(index_dir, manifest, chunks, vector_index, lexical)
+    write_index(state, manifest, chunks, vector_index, LexicalIndex.build(texts))
     try:
         cache.save(keep={text_hash(t) for t in texts})
     except OSError as error:  # the index is written; a cache failure only costs time later
-        status(f"warning: the embedding cache was not saved ({error})")
+        options.status(f"warning: the embedding cache was not saved ({error})")
     return _Written(len(entries), len(chunks), embedded, over_window)
-
-
-def add_files(
-    files: Sequence[str | Path],
-    index_dir: str | Path,
-    *,
-    progress: bool = False,
-    embedder: Embedder | None = None,
-    on_status: Callable[[str], None] | None = None,
-) -> BuildReport:
-    """Add ``files`` to the index's sources and update the index incrementally.
-
-    The existing sources stay (the seed corpus for a new index); nothing
-    already indexed is re-embedded.
-    """
-    index_dir = Path(index_dir)
-    previous = read_manifest(index_dir) if index_exists(index_dir) else None
-    sources = list(previous.sources) if previous else [str(DEFAULT_CORPUS)]
-    for file in files:
-        resolved = str(Path(file).resolve())
-        if not any(resolved == s or resolved.startswith(s.rstrip("/") + "/") for s in sources):
-            sources.append(resolved)
-    return build_index(
-        sources,
-        index_dir,
-        include=previous.include if previous else (),
-        exclude=previous.exclude if previous else (),
-        progress=progress,
-        embedder=embedder,
-        on_status=on_status,
-    )
-
-
-def remove_document(
-    doc_id: str,
-    index_dir: str | Path,
-    *,
-    embedder: Embedder | None = None,
-    on_status: Callable[[str], None] | None = None,
-) -> BuildReport:
-    """Remove one document from the index without touching the others.
-
-    A document that is itself a source is dropped from the sources (and its
-    file deleted when it was uploaded into the index directory); one inside
-    a source folder is excluded by its path within that folder.
-    """
-    index_dir = Path(index_dir)
-    manifest = read_manifest(index_dir)
-    entry = manifest.documents.get(doc_id)
-    if entry is None:
-        raise InvalidSetting(f"no document {doc_id!r} in the index; check the document list")
-    sources = [s for s in manifest.sources if s != entry.source]
-    exclude = list(manifest.exclude)
-    uploads = (index_dir / UPLOADS_DIR).resolve()
-    source = Path(entry.source)
-    if len(sources) == len(manifest.sources):  # inside a source folder
-        exclude.append(doc_id.split("/", 1)[1] if "/" in doc_id else doc_id)
-    if not sources:
-        raise NothingToIndex(f"{doc_id} is the only source; index other documents first")
-    report = build_index(
-        sources,
-        index_dir,
-        include=manifest.include,
-        exclude=exclude,
-        embedder=embedder,
-        on_status=on_status,
-    )
-    if source.parent == uploads and source.exists():
-        source.unlink()
-    return report

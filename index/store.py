@@ -24,81 +24,17 @@ import os
 import shutil
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import faiss
 
-from seedqa.index.errors import IndexCorrupt, IndexMismatch, IndexNotFound, SeedqaError
+from seedqa.index.errors import IndexCorrupt, SeedqaError
 from seedqa.index.lexical import LexicalIndex
-from seedqa.index.paths import INDEX_DIR_ENV
+from seedqa.index.manifest import Manifest
 from seedqa.index.records import Chunk, Span
+from seedqa.index.state import CURRENT, IndexState
 from seedqa.index.vectors import load_vector_index, save_vector_index
-
-FORMAT_VERSION = 1
-_CURRENT = "CURRENT"
-
-
-@dataclass(frozen=True)
-class DocumentEntry:
-    """What the manifest records of one indexed document."""
-
-    doc_id: str
-    title: str
-    source: str
-    kind: str
-    content_hash: str
-    n_chars: int
-    n_chunks: int
-    page_starts: tuple[int, ...] = ()
-
-
-@dataclass(frozen=True)
-class Manifest:
-    """The self-description of an index generation."""
-
-    embedder: str
-    dimension: int
-    precision: str
-    chunk_tokens: int
-    overlap_tokens: int
-    vector_index: str
-    sources: tuple[str, ...]
-    documents: dict[str, DocumentEntry] = field(default_factory=dict)
-    include: tuple[str, ...] = ()
-    exclude: tuple[str, ...] = ()
-    format_version: int = FORMAT_VERSION
-    built_at: str = ""
-    tokenizer: str = "cl100k_base"
-
-    @property
-    def n_chunks(self) -> int:
-        """Total number of chunks over all documents."""
-        return sum(entry.n_chunks for entry in self.documents.values())
-
-    def to_json(self) -> str:
-        """Serialise to indented JSON."""
-        data = asdict(self)
-        data["documents"] = {k: asdict(v) for k, v in sorted(self.documents.items())}
-        return json.dumps(data, indent=2, ensure_ascii=False)
-
-    @classmethod
-    def from_json(cls, text: str) -> Manifest:
-        """Parse a manifest written by ``to_json``."""
-        data = json.loads(text)
-        version = data.get("format_version")
-        if version != FORMAT_VERSION:
-            raise IndexMismatch(
-                f"index format version {version} is not supported (this seedqa reads "
-                f"{FORMAT_VERSION}); rebuild it with `seedqa index --rebuild`"
-            )
-        docs = {
-            k: DocumentEntry(**{**v, "page_starts": tuple(v.get("page_starts", ()))})
-            for k, v in data.pop("documents", {}).items()
-        }
-        for key in ("sources", "include", "exclude"):
-            data[key] = tuple(data.get(key, ()))
-        return cls(documents=docs, **data)
 
 
 @dataclass
@@ -111,59 +47,6 @@ class StoredIndex:
     vectors: faiss.Index
     lexical: LexicalIndex
     generation: str = ""
-
-
-def _current_generation(index_dir: Path) -> Path:
-    pointer = index_dir / _CURRENT
-    if not pointer.exists():
-        raise IndexNotFound(
-            f"no index at {index_dir}; build one with `seedqa index PATHS` "
-            f"(or pass --index-dir / set {INDEX_DIR_ENV})"
-        )
-    generation = index_dir / pointer.read_text(encoding="utf-8").strip()
-    if not generation.is_dir():
-        raise IndexCorrupt(
-            f"index at {index_dir} points at a missing {generation.name}; "
-            "rebuild it with `seedqa index --rebuild`"
-        )
-    return generation
-
-
-def index_exists(index_dir: Path) -> bool:
-    """Return True when ``index_dir`` holds a live index generation."""
-    try:
-        _current_generation(Path(index_dir))
-    except SeedqaError:
-        return False
-    return True
-
-
-def index_started(index_dir: Path) -> bool:
-    """Return True when ``index_dir`` has ever had an index (even a now broken one)."""
-    return (Path(index_dir) / _CURRENT).exists()
-
-
-def read_manifest(index_dir: Path) -> Manifest:
-    """Read only the live manifest (cheap: used to decide whether anything changed)."""
-    generation = _current_generation(Path(index_dir))
-    try:
-        text = (generation / "manifest.json").read_text(encoding="utf-8")
-        return Manifest.from_json(text)
-    except (OSError, ValueError, TypeError) as error:
-        raise IndexCorrupt(
-            f"cannot read the manifest in {generation} ({error}); "
-            "rebuild it with `seedqa index --rebuild`"
-        ) from error
-
-
-def check_embedder(manifest: Manifest, name: str, dimension: int | None = None) -> None:
-    """Raise ``IndexMismatch`` when the index was built with another embedder."""
-    if manifest.embedder != name or (dimension is not None and manifest.dimension != dimension):
-        raise IndexMismatch(
-            f"the index was built with embedder {manifest.embedder!r} "
-            f"({manifest.dimension}-d), not {name!r}; rebuild it with "
-            f"`seedqa index --rebuild --model {name}` or drop --model"
-        )
 
 
 def _read_chunks(path: Path) -> list[Chunk]:
@@ -184,11 +67,15 @@ def _read_chunks(path: Path) -> list[Chunk]:
     return chunks
 
 
-def load_index(index_dir: Path) -> StoredIndex:
-    """Load the live generation of ``index_dir``, checking its manifest and files."""
-    index_dir = Path(index_dir)
-    manifest = read_manifest(index_dir)
-    generation = _current_generation(index_dir)
+def load_index(source: IndexState | str | Path) -> StoredIndex:
+    """Load the live generation of an index, checking its manifest and files.
+
+    ``source`` is the ``IndexState`` already read for this operation, or an
+    index directory (whose state is then read here, once).
+    """
+    state = source if isinstance(source, IndexState) else IndexState.read(source)
+    manifest = state.require()
+    generation = state.generation_dir
     try:
         chunks = _read_chunks(generation / "chunks.jsonl")
         vectors = load_vector_index(generation / "vectors.faiss")
@@ -204,7 +91,7 @@ def load_index(index_dir: Path) -> StoredIndex:
             f"{vectors.d} dimensions, {len(chunks)} chunks, manifest dimension "
             f"{manifest.dimension}); rebuild it with `seedqa index --rebuild`"
         )
-    return StoredIndex(index_dir, manifest, chunks, vectors, lexical, generation.name)
+    return StoredIndex(state.directory, manifest, chunks, vectors, lexical, generation.name)
 
 
 def _write_chunks(path: Path, chunks: Sequence[Chunk]) -> None:
@@ -228,14 +115,18 @@ def _fsync_file(path: Path) -> None:
 
 
 def write_index(
-    index_dir: Path,
+    state: IndexState,
     manifest: Manifest,
     chunks: Sequence[Chunk],
     vectors: faiss.Index,
     lexical: LexicalIndex,
 ) -> Path:
-    """Write a new generation and make it live atomically; return its directory."""
-    index_dir = Path(index_dir)
+    """Write a new generation and make it live atomically; return its directory.
+
+    ``state`` is the index's state read at the start of the build; its live
+    generation is kept one build longer (a reader may have just opened it).
+    """
+    index_dir = state.directory
     index_dir.mkdir(parents=True, exist_ok=True)
     name = f"gen-{time.time_ns():x}"
     staging = index_dir / f"{name}.tmp"
@@ -249,23 +140,15 @@ def write_index(
             _fsync_file(path)
         final = index_dir / name
         os.replace(staging, final)
-        pointer = index_dir / f"{_CURRENT}.tmp"
+        pointer = index_dir / f"{CURRENT}.tmp"
         pointer.write_text(name + "\n", encoding="utf-8")
         _fsync_file(pointer)
-        live = index_dir / _CURRENT
-        previous = live.read_text(encoding="utf-8").strip() if live.exists() else ""
-        os.replace(pointer, index_dir / _CURRENT)
+        os.replace(pointer, index_dir / CURRENT)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    remove_stale_generations(index_dir, keep={name, previous})
+    remove_stale_generations(index_dir, keep={name, state.generation or ""})
     return final
-
-
-def live_generations(index_dir: Path) -> set[str]:
-    """Return the name of the live generation (empty when there is no index yet)."""
-    pointer = Path(index_dir) / _CURRENT
-    return {pointer.read_text(encoding="utf-8").strip()} if pointer.exists() else set()
 
 
 def remove_stale_generations(index_dir: Path, keep: set[str]) -> None:

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from seedqa.index.records import page_at
+from seedqa.index.state import IndexState
 from seedqa.qa.errors import InvalidQuestion
 from seedqa.qa.evidence import Evidence, SentenceVectors
 from seedqa.qa.extract import extract_answer
@@ -100,8 +101,8 @@ class Assistant:
         self.sentence_vectors = SentenceVectors(retriever.embedder)
 
     @classmethod
-    def load(cls, index_dir: str | Path | None = None, **options: Any) -> Assistant:
-        """Load the index at ``index_dir`` (default ``.seedqa``)."""
+    def load(cls, index_dir: str | Path | IndexState | None = None, **options: Any) -> Assistant:
+        """Load the index at ``index_dir`` (default ``.seedqa``; see ``Retriever.load``)."""
         k = options.pop("k", DEFAULT_K)
         mode = options.pop("mode", DEFAULT_MODE)
         return cls(Retriever.load(index_dir, **options), k=k, mode=mode)

@@ -24,9 +24,11 @@ import numpy as np
 
 from seedqa.index.embed import Embedder
 from seedqa.index.errors import InvalidSetting
+from seedqa.index.manifest import check_embedder
 from seedqa.index.paths import default_index_dir
 from seedqa.index.records import Chunk
-from seedqa.index.store import StoredIndex, check_embedder, load_index
+from seedqa.index.state import IndexState
+from seedqa.index.store import StoredIndex, load_index
 from seedqa.index.vectors import search_vectors
 from seedqa.qa.fusion import DEFAULT_DENSE_WEIGHT, FUSION_METHODS
 from seedqa.qa.inputs import DEFAULT_K, MAX_K, check_k
@@ -97,14 +99,23 @@ class Retriever:
 
     @classmethod
     def load(
-        cls, index_dir: str | Path | None = None, embedder: Embedder | None = None, **options
+        cls,
+        index_dir: str | Path | IndexState | None = None,
+        embedder: Embedder | None = None,
+        **options,
     ) -> Retriever:
-        """Load the index at ``index_dir`` (default ``.seedqa``) and its embedder."""
-        stored = load_index(Path(index_dir) if index_dir else default_index_dir())
+        """Load the index at ``index_dir`` (default ``.seedqa``) and its embedder.
+
+        ``index_dir`` may be an ``IndexState`` already read for this operation.
+        ``embedder`` must be the index's model (default: load the index's).
+        """
+        if not isinstance(index_dir, IndexState):
+            index_dir = IndexState.read(index_dir or default_index_dir())
+        manifest = index_dir.require()
         if embedder is None:
-            embedder = Embedder.load(stored.manifest.embedder)
-        check_embedder(stored.manifest, embedder.name, embedder.dimension)
-        return cls(stored, embedder, **options)
+            embedder = Embedder.load(manifest.embedder)
+        check_embedder(manifest, embedder.name, embedder.dimension)
+        return cls(load_index(index_dir), embedder, **options)
 
     @property
     def chunks(self) -> list[Chunk]:

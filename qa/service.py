@@ -259,11 +259,11 @@ class SeedqaService:
         An index that exists but is broken is left for loading to report.
         """
         from seedqa.index.build import build_index
-        from seedqa.index.store import index_started
+        from seedqa.index.state import IndexState
 
         status = on_status or self._on_status
         with self._lock:
-            if index_started(self.index_dir):
+            if IndexState.read(self.index_dir).started:
                 return None
             if not self.uses_default_location:
                 raise IndexNotFound(
@@ -388,12 +388,13 @@ class SeedqaService:
         return self.k if k is None else k
 
     def _load(self) -> Assistant:
-        """Load an assistant over the live generation, reusing the loaded model."""
+        """Load an assistant over the live generation, reusing the loaded model if it fits."""
+        from seedqa.index.state import IndexState
         from seedqa.qa.answer import Assistant
 
-        assistant = Assistant.load(
-            self.index_dir, embedder=self._embedder_for(None), k=self.k, mode=self.mode
-        )
+        state = IndexState.read(self.index_dir)
+        embedder = self._embedder_for(state.require().embedder)
+        assistant = Assistant.load(state, embedder=embedder, k=self.k, mode=self.mode)
         self._embedder = assistant.retriever.embedder
         return assistant
 

@@ -11,7 +11,8 @@ import pytest
 from seedqa.index.build import add_files, build_index, remove_document
 from seedqa.index.embed import EmbeddingCache
 from seedqa.index.records import text_hash
-from seedqa.index.store import load_index, read_manifest
+from seedqa.index.state import read_manifest
+from seedqa.index.store import load_index
 
 NEW_GAMMA = (
     "Beekeeping in winter\n\n"

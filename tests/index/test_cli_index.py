@@ -22,7 +22,9 @@ import pytest
 
 from seedqa.index.build import build_index
 from seedqa.index.errors import IndexNotFound
-from seedqa.index.store import INDEX_DIR_ENV, index_exists, load_index, read_manifest
+from seedqa.index.paths import INDEX_DIR_ENV
+from seedqa.index.state import IndexState, read_manifest
+from seedqa.index.store import load_index
 from seedqa.ui.cli import main
 
 REPO = Path(__file__).resolve().parents[2]
@@ -130,7 +132,7 @@ def test_empty_folder_alone_is_nothing_to_index(tmp_path: Path, capsys) -> None:
     assert out == "" and "Traceback" not in err
     assert err.count("\n") == 3 and err.startswith("Reading ")
     assert "nothing could be indexed" in err and f"{tmp_path / 'empty'}: no .txt" in err
-    assert not index_exists(index_dir)
+    assert not IndexState.read(index_dir).exists
     with pytest.raises(IndexNotFound, match="seedqa index"):
         load_index(index_dir)
 
@@ -152,7 +154,7 @@ def test_invalid_chunk_settings_are_one_clear_line(
     assert code == 2 and out == ""
     assert err.splitlines() == [f"seedqa: error: {err.split('error: ', 1)[1].strip()}"]
     assert message in err
-    assert not index_exists(index_dir)
+    assert not IndexState.read(index_dir).exists
 
 
 @pytest.mark.parametrize("value", ["-3", "many"])
@@ -175,7 +177,7 @@ def test_model_errors_are_one_clear_line(
     assert out == "" and "Traceback" not in err
     assert err.startswith("seedqa: error: cannot load embedding model '/nonexistent/model'")
     assert err.count("\n") == 1 and "--model" in err
-    assert not index_exists(fresh)
+    assert not IndexState.read(fresh).exists
 
     # Another model than the one an existing index was built with.
     index_dir = tmp_path / "idx"

@@ -12,14 +12,9 @@ import pytest
 
 from seedqa.index.build import build_index
 from seedqa.index.errors import IndexCorrupt, IndexMismatch, IndexNotFound, SeedqaError
-from seedqa.index.store import (
-    FORMAT_VERSION,
-    build_lock,
-    check_embedder,
-    index_exists,
-    load_index,
-    read_manifest,
-)
+from seedqa.index.manifest import FORMAT_VERSION, check_embedder
+from seedqa.index.state import IndexState, read_manifest
+from seedqa.index.store import build_lock, load_index
 from seedqa.index.vectors import search_vectors
 
 
@@ -90,7 +85,7 @@ def test_index_directory_is_self_describing(built: Path, small_corpus: Path, emb
 
 
 def test_missing_index_names_the_command(tmp_path: Path) -> None:
-    assert not index_exists(tmp_path / "nowhere")
+    assert not IndexState.read(tmp_path / "nowhere").exists
     with pytest.raises(IndexNotFound, match="seedqa index"):
         load_index(tmp_path / "nowhere")
     with pytest.raises(IndexNotFound, match="seedqa index"):
@@ -162,7 +157,7 @@ def test_damaged_index_is_reported_not_used(built: Path) -> None:
     (built / "CURRENT").write_text("gen-missing\n", encoding="utf-8")
     with pytest.raises(IndexCorrupt, match="--rebuild"):
         load_index(built)
-    assert not index_exists(built)
+    assert not IndexState.read(built).exists
 
 
 def test_unfinished_generation_is_ignored_then_cleaned(
