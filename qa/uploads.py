@@ -15,7 +15,8 @@ import tempfile
 from pathlib import Path
 
 from seedqa.index.errors import LoadError
-from seedqa.index.load import SUPPORTED_SUFFIXES, load_file
+from seedqa.index.load import load_file
+from seedqa.index.readers import READERS, SUPPORTED_SUFFIXES
 from seedqa.qa.errors import UploadRejected
 
 #: Largest uploaded file accepted by default (``SeedqaService(max_upload_bytes=...)``).
@@ -25,8 +26,8 @@ _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._ ()+-]+")
 
 
 def supported_suffixes() -> tuple[str, ...]:
-    """The file suffixes seedqa can index, sorted (e.g. ``(".htm", ".html", ...)``)."""
-    return tuple(sorted(SUPPORTED_SUFFIXES))
+    """The file suffixes seedqa can index (``index.readers.READERS``), e.g. ``(".txt", ...)``."""
+    return tuple(READERS)
 
 
 def megabytes(size: int) -> str:

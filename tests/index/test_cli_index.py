@@ -23,6 +23,7 @@ import pytest
 from seedqa.index.build import build_index
 from seedqa.index.errors import IndexNotFound
 from seedqa.index.paths import INDEX_DIR_ENV
+from seedqa.index.readers import suffix_list
 from seedqa.index.state import IndexState, read_manifest
 from seedqa.index.store import load_index
 from seedqa.ui.cli import main
@@ -48,7 +49,7 @@ def bad_inputs(tmp_path: Path) -> dict[str, tuple[Path, str]]:
     (bad / "broken.pdf").write_bytes(b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R")
     return {
         "missing": (bad / "missing.txt", "no such file or directory"),
-        "empty dir": (bad / "empty-dir", "no .txt, .md, .html or .pdf files found"),
+        "empty dir": (bad / "empty-dir", f"no {suffix_list(' or ')} files found"),
         "empty": (bad / "empty.txt", "empty file"),
         "binary": (bad / "binary.txt", "binary file"),
         "undecodable": (bad / "latin1.md", "not valid UTF-8"),

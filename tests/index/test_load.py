@@ -65,7 +65,7 @@ def encrypt_pdf(data: bytes, user_password: str) -> bytes:
 
 
 def test_supported_suffixes() -> None:
-    assert SUPPORTED_SUFFIXES == {".txt", ".md", ".markdown", ".html", ".htm", ".pdf"}
+    assert SUPPORTED_SUFFIXES == {".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"}
 
 
 def test_txt_text_is_unchanged_crlf_unicode(tmp_path: Path) -> None:
@@ -436,7 +436,8 @@ def test_discover_explicit_files(corpus: Path) -> None:
     assert problems == [
         LoadProblem(
             str(corpus / "sub" / "skip.csv"),
-            "unsupported file type .csv; supported: .txt, .md, .markdown, .html, .htm, .pdf",
+            "unsupported file type .csv; supported: .txt, .md, .markdown, .html, .htm, .pdf, "
+            ".docx",
         )
     ]
 
@@ -460,8 +461,8 @@ def test_discover_missing_and_empty(tmp_path: Path) -> None:
     assert pairs == []
     assert [str(p) for p in problems] == [
         f"{missing}: no such file or directory",
-        f"{empty}: no .txt, .md, .html or .pdf files found",
-        f"{other}: no .txt, .md, .html or .pdf files found",
+        f"{empty}: no .txt, .md, .markdown, .html, .htm, .pdf or .docx files found",
+        f"{other}: no .txt, .md, .markdown, .html, .htm, .pdf or .docx files found",
     ]
 
 
