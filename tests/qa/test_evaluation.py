@@ -35,10 +35,10 @@ def shared_embedder():
     cache: dict[tuple, Embedder] = {}
     original = Embedder.load.__func__
 
-    def load(cls, name_or_path=None, precision="bf16"):
-        key = (name_or_path or "all-MiniLM-L6-v2", precision)
+    def load(cls, name_or_path=None, precision=None, runtime=None):
+        key = (name_or_path or "all-MiniLM-L6-v2", precision, runtime)
         if key not in cache:
-            cache[key] = original(cls, name_or_path, precision)
+            cache[key] = original(cls, name_or_path, precision, runtime)
         return cache[key]
 
     with pytest.MonkeyPatch.context() as patch:
