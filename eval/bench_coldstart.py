@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -43,13 +44,20 @@ def load_avg() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
 
 
-def timed(command: list[str], env: dict[str, str], cwd: Path) -> tuple[float, str]:
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed(command: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float, str]:
+    """Run ``command``; return (wall seconds, CPU seconds of all its threads, stdout)."""
+    cpu = children_cpu()
     started = time.perf_counter()
     done = subprocess.run(command, env=env, cwd=cwd, capture_output=True, text=True, check=False)
     seconds = time.perf_counter() - started
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed ({done.returncode}): {done.stderr[-800:]}")
-    return seconds, done.stdout
+    return seconds, children_cpu() - cpu, done.stdout
 
 
 def old_checkout(rev: str, work: Path) -> Path:
@@ -66,11 +74,12 @@ def old_checkout(rev: str, work: Path) -> Path:
     return parent
 
 
-def summarise(samples: list[float]) -> dict:
+def summarise(samples: list[float], cpu: list[float]) -> dict:
     return {
         "p50_s": round(statistics.median(samples), 3),
         "min_s": round(min(samples), 3),
         "max_s": round(max(samples), 3),
+        "cpu_p50_s": round(statistics.median(cpu), 3),
         "runs": [round(s, 3) for s in samples],
     }
 
@@ -82,11 +91,13 @@ def markdown(results: dict) -> str:
         f"Run {results['started_at']} on {results['cpus']} CPUs; load average before "
         f"{results['load_avg_start']}, after {results['load_avg_end']}.",
         "",
-        "| command | p50 s | min s | max s |",
-        "| --- | ---: | ---: | ---: |",
+        "| command | p50 s | min s | max s | CPU s (p50) |",
+        "| --- | ---: | ---: | ---: | ---: |",
     ]
     for name, row in results["commands"].items():
-        lines.append(f"| {name} | {row['p50_s']} | {row['min_s']} | {row['max_s']} |")
+        lines.append(
+            f"| {name} | {row['p50_s']} | {row['min_s']} | {row['max_s']} | {row['cpu_p50_s']} |"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -126,16 +137,18 @@ def main(argv: list[str] | None = None) -> int:
             "question": QUESTION,
         }
         samples: dict[str, list[float]] = {name: [] for name in commands}
+        cpu: dict[str, list[float]] = {name: [] for name in commands}
         names = list(commands)
         for run in range(args.runs):
             for name in names[run % len(names) :] + names[: run % len(names)]:
                 command, command_env = commands[name]
-                seconds, output = timed(command, command_env, REPO)
+                seconds, cpu_seconds, output = timed(command, command_env, REPO)
                 samples[name].append(seconds)
+                cpu[name].append(cpu_seconds)
                 if "ask" in name and "[1]" not in output:
                     raise SystemExit(f"{name} printed no cited answer: {output[:400]}")
         results["load_avg_end"] = load_avg()
-        results["commands"] = {name: summarise(s) for name, s in samples.items()}
+        results["commands"] = {name: summarise(s, cpu[name]) for name, s in samples.items()}
     finally:
         if args.baseline_rev:
             subprocess.run(
@@ -145,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
             )
         shutil.rmtree(work, ignore_errors=True)
     for name, row in results["commands"].items():
-        spread = f"min {row['min_s']:.2f}, max {row['max_s']:.2f}"
+        spread = f"min {row['min_s']:.2f}, max {row['max_s']:.2f}, CPU {row['cpu_p50_s']:.2f} s"
         print(f"{name:<50} p50 {row['p50_s']:6.2f} s  ({spread})")
     print(f"load average {results['load_avg_start']} -> {results['load_avg_end']}")
     args.out.parent.mkdir(parents=True, exist_ok=True)

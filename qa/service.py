@@ -258,13 +258,13 @@ class SeedqaService:
         corpus; elsewhere ``IndexNotFound`` names the command that builds one.
         An index that exists but is broken is left for loading to report.
         """
-        from seedqa.index.build import build_index
         from seedqa.index.state import IndexState
 
         status = on_status or self._on_status
         with self._lock:
             if IndexState.read(self.index_dir).started:
                 return None
+            from seedqa.index.build import build_index  # only now: it imports the chunker
             if not self.uses_default_location:
                 raise IndexNotFound(
                     f"no index at {self.index_dir}; build one with "
