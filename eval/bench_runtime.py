@@ -146,28 +146,46 @@ def section_quality(
     doc_ids: list[str],
     queries: dict[str, str],
     qrels: dict,
+    reference: np.ndarray | None = None,
 ) -> dict:
+    """Dense SciFact quality per runtime.
+
+    With ``reference`` (the vectors of an index built by the old torch-bf16 code for
+    exactly ``texts``), torch bf16 is not re-run: its chunk vectors come from that
+    index, and its queries from torch fp32, as the old ``ask`` embedded them.
+    """
     present = set(doc_ids)
     qrels = {q: rel for q, rel in qrels.items() if any(d in present for d in rel)}
     qids = sorted(qrels)
+    query_texts = [queries[q] for q in qids]
     log(f"section 3: SciFact dense quality, {len(texts)} chunks, {len(qids)} queries")
     out: dict = {"chunks": len(texts), "queries": len(qids)}
     runs, per_query = {}, {}
-    for name, embedder in embedders.items():
+    names = ["onnx"] if reference is not None else list(embedders)
+    for name in names:
         with Clock() as clock:
-            chunk_vectors = embedder.embed_documents(texts)
-        query_vectors = embedder.embed_queries([queries[q] for q in qids])
+            chunk_vectors = embedders[name].embed_documents(texts)
+        query_vectors = embedders[name].embed_queries(query_texts)
         runs[name] = dense_run(chunk_vectors, query_vectors, qids, doc_ids)
         means, per_query[name] = evaluate(runs[name], qrels)
         out[name] = {k: round(v, 5) for k, v in means.items()}
         out[name]["embed_chunks_per_s"] = rate(len(texts), clock.wall)
         out[name]["embed_chunks_per_cpu_s"] = rate(len(texts), clock.cpu)
         log(f"  {name}: {out[name]}")
+        if name == "onnx" and reference is not None:
+            out["onnx_vs_reference_index"] = cosine_stats(chunk_vectors, reference)
+    if reference is not None:
+        query_vectors = embedders["torch_fp32"].embed_queries(query_texts)
+        runs["torch_bf16"] = dense_run(reference, query_vectors, qids, doc_ids)
+        means, per_query["torch_bf16"] = evaluate(runs["torch_bf16"], qrels)
+        out["torch_bf16"] = {k: round(v, 5) for k, v in means.items()}
+        out["torch_bf16"]["source"] = "vectors of the reference index (old torch bf16 build)"
+        log(f"  torch_bf16 (reference index): {out['torch_bf16']}")
 
     def top10(run: dict, qid: str) -> list[str]:
         return [d for d, _ in sorted(run[qid].items(), key=lambda kv: -kv[1])[:10]]
 
-    for other in ("torch_fp32", "torch_bf16"):
+    for other in [n for n in ("torch_fp32", "torch_bf16") if n in runs]:
         same = sum(top10(runs["onnx"], q) == top10(runs[other], q) for q in qids)
         diff = out["onnx"]["ndcg@10"] - out[other]["ndcg@10"]
         out[f"onnx_vs_{other}"] = {
@@ -179,6 +197,18 @@ def section_quality(
         }
         log(f"  onnx vs {other}: {out[f'onnx_vs_{other}']}")
     return out
+
+
+def reference_index(directory: Path) -> tuple[list[str], list[str], np.ndarray]:
+    """Chunk texts, SciFact doc ids and vectors of an index built over SciFact ``.txt`` files."""
+    from seedqa.index.store import load_index
+
+    stored = load_index(directory)
+    if stored.manifest.precision != "bf16":
+        raise SystemExit(f"{directory} holds {stored.manifest.precision} vectors, not bf16")
+    texts = [c.text for c in stored.chunks]
+    doc_ids = [c.doc_id.rsplit("/", 1)[-1].removesuffix(".txt") for c in stored.chunks]
+    return texts, doc_ids, stored.vectors.reconstruct_n(0, stored.vectors.ntotal)
 
 
 def section_latency(query_texts: list[str], repeats: int) -> dict:
@@ -256,13 +286,13 @@ def markdown(results: dict) -> str:
             "| SciFact dense | nDCG@10 | Recall@100 | chunks/s |",
             "| --- | ---: | ---: | ---: |",
         ]
-        for key in ("onnx", "torch_bf16", "torch_fp32"):
+        for key in [k for k in ("onnx", "torch_bf16", "torch_fp32") if k in quality]:
             v = quality[key]
-            lines.append(
-                f"| {key} | {v['ndcg@10']} | {v['recall@100']} | {v['embed_chunks_per_s']} |"
-            )
-        for key in ("onnx_vs_torch_fp32", "onnx_vs_torch_bf16"):
-            lines.append(f"\n{key}: {quality[key]}")
+            speed = v.get("embed_chunks_per_s", "(index)")
+            lines.append(f"| {key} | {v['ndcg@10']} | {v['recall@100']} | {speed} |")
+        for key in ("onnx_vs_torch_fp32", "onnx_vs_torch_bf16", "onnx_vs_reference_index"):
+            if key in quality:
+                lines.append(f"\n{key}: {quality[key]}")
         lines.append("")
     latency = results.get("latency", {})
     if latency:
@@ -281,6 +311,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=4, help="throughput rounds")
     parser.add_argument("--repeats", type=int, default=1, help="latency passes over the queries")
     parser.add_argument("--skip-quality", action="store_true")
+    parser.add_argument(
+        "--reference-index",
+        type=Path,
+        default=None,
+        help="a SciFact index built by the old torch-bf16 code: its chunks and vectors are the "
+        "torch bf16 side of section 3 (saves re-embedding the corpus with torch)",
+    )
     parser.add_argument("--out", type=Path, default=RESULTS / "bench_runtime")
     args = parser.parse_args(argv)
 
@@ -309,7 +346,13 @@ def main(argv: list[str] | None = None) -> int:
     results["throughput"] = section_throughput(embedders, sample, args.rounds)
     save()
     if not args.skip_quality:
-        results["quality"] = section_quality(embedders, texts, doc_ids, queries, qrels)
+        if args.reference_index:
+            ref_texts, ref_ids, ref_vectors = reference_index(args.reference_index)
+            results["quality"] = section_quality(
+                embedders, ref_texts, ref_ids, queries, qrels, reference=ref_vectors
+            )
+        else:
+            results["quality"] = section_quality(embedders, texts, doc_ids, queries, qrels)
         save()
     results["latency"] = section_latency([queries[q] for q in sorted(queries)], args.repeats)
     save()
