@@ -9,6 +9,7 @@ from __future__ import annotations
 import bisect
 import hashlib
 from dataclasses import dataclass, field
+from functools import cached_property
 
 
 def text_hash(text: str) -> str:
@@ -77,9 +78,9 @@ class Chunk:
     sentences: tuple[Span, ...] = field(default_factory=tuple)
     page: int | None = None
 
-    @property
+    @cached_property
     def chunk_id(self) -> str:
-        """Content-derived id: a hash of doc id, offsets and text."""
+        """Content-derived id: a hash of doc id, offsets and text (computed once per chunk)."""
         key = f"{self.doc_id}\x00{self.start}\x00{self.end}\x00{self.text}"
         return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from seedqa.index.errors import InvalidSetting
 
@@ -38,6 +38,13 @@ class Candidates:
         return len(self.rows)
 
 
+class Scored(Protocol):
+    """What a mode ranks: chunk ``Candidates`` or ``qa.document_ranking.DocumentCandidates``."""
+
+    dense: np.ndarray
+    lexical: np.ndarray
+
+
 @dataclass(frozen=True)
 class RetrievalMode:
     """A retrieval mode: the signals it computes and its ranking function."""
@@ -45,7 +52,7 @@ class RetrievalMode:
     name: str
     dense: bool
     lexical: bool
-    rank: Callable[[Candidates, Fuse], np.ndarray]
+    rank: Callable[[Scored, Fuse], np.ndarray]
 
     def signals(self, dense: float, lexical: float) -> dict[str, float]:
         """The per-signal scores this mode computed for one hit."""
@@ -57,15 +64,15 @@ class RetrievalMode:
         return signals
 
 
-def _rank_hybrid(candidates: Candidates, fuse: Fuse) -> np.ndarray:
+def _rank_hybrid(candidates: Scored, fuse: Fuse) -> np.ndarray:
     return fuse(candidates.dense, candidates.lexical)
 
 
-def _rank_dense(candidates: Candidates, fuse: Fuse) -> np.ndarray:
+def _rank_dense(candidates: Scored, fuse: Fuse) -> np.ndarray:
     return candidates.dense
 
 
-def _rank_lexical(candidates: Candidates, fuse: Fuse) -> np.ndarray:
+def _rank_lexical(candidates: Scored, fuse: Fuse) -> np.ndarray:
     return candidates.lexical
 
 

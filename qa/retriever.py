@@ -30,20 +30,42 @@ from seedqa.index.records import Chunk
 from seedqa.index.state import IndexState
 from seedqa.index.store import StoredIndex, load_index
 from seedqa.index.vectors import search_vectors
+from seedqa.qa.document_ranking import DocumentRanking, QuerySignals, rank_documents
+from seedqa.qa.documents import ChunkDocuments
 from seedqa.qa.fusion import DEFAULT_DENSE_WEIGHT, FUSION_METHODS
 from seedqa.qa.inputs import DEFAULT_K, MAX_K, check_k
-from seedqa.qa.modes import DEFAULT_MODE, MODES, Candidates, RetrievalMode, retrieval_mode
+from seedqa.qa.modes import (
+    DEFAULT_MODE,
+    MODES,
+    Candidates,
+    Fuse,
+    RetrievalMode,
+    retrieval_mode,
+)
 
-__all__ = ["DEFAULT_FUSION", "DEFAULT_MODE", "MAX_K", "MODES", "Candidates", "Hit", "Retriever"]
+__all__ = [
+    "DEFAULT_FUSION",
+    "DEFAULT_MODE",
+    "MAX_K",
+    "MODES",
+    "Candidates",
+    "DocumentRanking",
+    "Hit",
+    "QuerySignals",
+    "Retriever",
+]
 
 DEFAULT_FUSION = "convex"
-#: Candidates gathered from each signal: at least this many, or four times ``k``.
+#: Chunk search: candidates gathered from each signal, at least this many or four times ``k``.
 MIN_DEPTH = 50
+#: Document search, hybrid: each signal brings its top ``max(FUSION_POOL, k)`` documents,
+#: and fusion scales the scores over them (chosen with the weight, see README).
+FUSION_POOL = 100
 
 
 @dataclass(frozen=True)
 class Hit:
-    """One retrieved chunk.
+    """One retrieved chunk; from ``search_documents``, the chunk that stands for a document.
 
     ``score`` is the ranking score of the chosen mode; ``scores`` holds each
     signal the mode computed (``dense``: cosine similarity, ``lexical``: BM25;
@@ -96,6 +118,7 @@ class Retriever:
         self.dense_weight = dense_weight
         self._fuse = partial(FUSION_METHODS[fusion], dense_weight=dense_weight)
         self._titles = {d: e.title for d, e in stored.manifest.documents.items()}
+        self.documents = ChunkDocuments.from_chunk_doc_ids([c.doc_id for c in stored.chunks])
 
     @classmethod
     def load(
@@ -126,52 +149,61 @@ class Retriever:
         """Return a document's title."""
         return self._titles.get(doc_id, doc_id)
 
+    def signals(self, query: str, mode: str = DEFAULT_MODE) -> QuerySignals:
+        """Compute what ``mode`` needs of ``query`` once: its vector, every chunk's BM25 score."""
+        chosen = retrieval_mode(mode)
+        return QuerySignals(
+            vector=self.embedder.embed_query(query) if chosen.dense else None,
+            lexical=self.stored.lexical.scores(query) if chosen.lexical else None,
+        )
+
     def candidates(self, query: str, depth: int, mode: str = DEFAULT_MODE) -> Candidates:
         """Return up to ``depth`` candidate rows per signal of ``mode``, with both scores.
 
         Every candidate gets the score of each signal the mode uses, also
         when only the other signal found it.
         """
-        return self._candidates(query, depth, retrieval_mode(mode))
+        return self._candidates(self.signals(query, mode), depth)
 
-    def _candidates(self, query: str, depth: int, mode: RetrievalMode) -> Candidates:
-        lexical_all = self.stored.lexical.scores(query) if mode.lexical else None
-        rows: set[int] = set()
-        vector = None
-        if mode.dense:
-            vector = self.embedder.embed_query(query)
+    def _candidates(self, signals: QuerySignals, depth: int) -> Candidates:
+        found = []
+        if signals.vector is not None:
             limit = min(depth, len(self.stored.chunks))
-            _, ids = search_vectors(self.stored.vectors, vector[None, :], limit)
-            rows.update(int(i) for i in ids[0] if i >= 0)
-        if lexical_all is not None:
-            positive = np.flatnonzero(lexical_all > 0)
+            _, ids = search_vectors(self.stored.vectors, signals.vector, limit)
+            found.append(ids[0][ids[0] >= 0])
+        if signals.lexical is not None:
+            positive = np.flatnonzero(signals.lexical > 0)
             if len(positive) > depth:
-                positive = positive[np.argpartition(-lexical_all[positive], depth - 1)[:depth]]
-            rows.update(int(i) for i in positive)
-        order = np.array(sorted(rows), dtype=np.int64)
-        if vector is not None and len(order):
-            dense = self.stored.vectors.reconstruct_batch(order) @ vector
-        else:
-            dense = np.zeros(len(order), dtype=np.float32)
-        lexical = lexical_all[order] if lexical_all is not None else np.zeros(len(order))
-        return Candidates(
-            order, dense.astype(np.float64), np.asarray(lexical, dtype=np.float64)
-        )
+                positive = positive[np.argpartition(-signals.lexical[positive], depth - 1)[:depth]]
+            found.append(positive)
+        rows = np.unique(np.concatenate(found)).astype(np.int64, copy=False)
+        zeros = np.zeros(len(rows), dtype=np.float64)
+        dense = zeros
+        if signals.vector is not None and len(rows):
+            dense = (self.stored.vectors.reconstruct_batch(rows) @ signals.vector).astype(
+                np.float64
+            )
+        lexical = zeros if signals.lexical is None else signals.lexical[rows].astype(np.float64)
+        return Candidates(rows, dense, lexical)
+
+    def _checked(self, query: object, k: int, mode: str) -> RetrievalMode:
+        chosen = retrieval_mode(mode)
+        check_k(k)
+        if not isinstance(query, str):
+            raise InvalidSetting("the query must be text")
+        return chosen
 
     def search(self, query: str, k: int = DEFAULT_K, mode: str = DEFAULT_MODE) -> list[Hit]:
-        """Return the top ``k`` hits for ``query``.
+        """Return the top ``k`` chunks for ``query``.
 
         ``mode`` is ``"hybrid"`` (dense and BM25 fused), ``"dense"`` (FAISS
         only) or ``"lexical"`` (BM25 only). An empty or whitespace query
         returns no hits. A bad ``k`` or mode raises ``InvalidSetting``.
         """
-        chosen = retrieval_mode(mode)
-        check_k(k)
-        if not isinstance(query, str):
-            raise InvalidSetting("the query must be text")
+        chosen = self._checked(query, k, mode)
         if not query.strip() or not self.stored.chunks:
             return []
-        candidates = self._candidates(query, max(MIN_DEPTH, 4 * k), chosen)
+        candidates = self._candidates(self.signals(query, mode), max(MIN_DEPTH, 4 * k))
         if not len(candidates):
             return []
         ranking = chosen.rank(candidates, self._fuse)
@@ -181,6 +213,47 @@ class Retriever:
                       chosen.signals(candidates.dense[i], candidates.lexical[i]))
             for rank, i in enumerate(order, start=1)
         ]  # fmt: skip
+
+    def search_documents(
+        self, query: str, k: int = DEFAULT_K, mode: str = DEFAULT_MODE
+    ) -> list[Hit]:
+        """Return the top ``k`` documents for ``query``, each as the hit of its best chunk.
+
+        A document scores as its best chunk: ``scores`` holds its best
+        cosine and its best BM25 score, and in hybrid mode ``score`` fuses
+        the two over the top ``max(FUSION_POOL, k)`` documents of each
+        signal. ``k`` documents come back whenever the index has them
+        (lexical mode: documents sharing a term with the query).
+        """
+        chosen = self._checked(query, k, mode)
+        if not query.strip() or not self.stored.chunks:
+            return []
+        ranking = self.rank_documents(self.signals(query, mode), k, mode)
+        return [
+            self._hit(rank, self.stored.chunks[int(row)], float(score),
+                      chosen.signals(dense, lexical))
+            for rank, (row, score, dense, lexical) in enumerate(
+                zip(ranking.rows, ranking.scores, ranking.dense, ranking.lexical, strict=True),
+                start=1,
+            )
+        ]  # fmt: skip
+
+    def rank_documents(
+        self, signals: QuerySignals, k: int, mode: str = DEFAULT_MODE, fuse: Fuse | None = None
+    ) -> DocumentRanking:
+        """The top ``k`` documents as arrays (no per-hit objects); ``fuse`` overrides the fusion.
+
+        ``self.documents.doc_ids[d]`` names document number ``d``.
+        """
+        return rank_documents(
+            self.stored.vectors,
+            self.documents,
+            signals,
+            k,
+            retrieval_mode(mode),
+            fuse or self._fuse,
+            FUSION_POOL,
+        )
 
     def _hit(self, rank: int, chunk: Chunk, score: float, scores: dict[str, float]) -> Hit:
         return Hit(
