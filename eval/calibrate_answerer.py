@@ -11,8 +11,9 @@ twice against the index of all 2,067 paragraphs:
 It picks DENSE_WEIGHT (how sentences are ranked) by top-1 sentence accuracy,
 fits the logistic confidence on the best sentence's features, and chooses the
 threshold that maximises selective accuracy (right answers plus right
-abstentions). Prints the constants to put in qa/extract.py and writes
-eval/results/calibration.json.
+abstentions). Answers are matched with the evaluation package's normaliser
+(``seedqa.evaluation.normalize``), the same one ``seedqa eval`` uses. Prints
+the constants to put in qa/extract.py and writes eval/results/calibration.json.
 
 Usage: .venv/bin/python eval/calibrate_answerer.py [--limit 800]
 """
@@ -21,8 +22,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
-import string
 import sys
 from pathlib import Path
 
@@ -34,76 +33,65 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "eval"))
 
-from tune_fusion import CACHE, SHARED, write_squad  # noqa: E402
+from tune_fusion import CACHE, SHARED  # noqa: E402
 
-from seedqa.index.build import build_index  # noqa: E402
+from seedqa.evaluation.corpus import CorpusIndex, corpus_index  # noqa: E402
+from seedqa.evaluation.datasets import Question, load_squad  # noqa: E402
+from seedqa.evaluation.normalize import answer_matches  # noqa: E402
 from seedqa.qa import extract  # noqa: E402
 from seedqa.qa.answer import Assistant  # noqa: E402
 from seedqa.qa.evidence import Evidence  # noqa: E402
-from seedqa.qa.retriever import Retriever  # noqa: E402
 
 
-def normalise(text: str) -> str:
-    text = text.lower()
-    text = "".join(ch for ch in text if ch not in set(string.punctuation))
-    text = re.sub(r"\b(a|an|the)\b", " ", text)
-    return " ".join(text.split())
-
-
-def contains_answer(text: str, answers: list[str]) -> bool:
-    body = f" {normalise(text)} "
-    return any(f" {normalise(a)} " in body for a in answers if normalise(a))
-
-
-def sample_questions(limit: int) -> list[tuple[str, str, list[str]]]:
-    data = json.loads((SHARED / "squad" / "dev-v1.1.json").read_text(encoding="utf-8"))
-    pool = []
-    for a, article in enumerate(data["data"]):
-        if a % 2 == 0:
-            continue
-        for p, paragraph in enumerate(article["paragraphs"]):
-            for qa in paragraph["qas"]:
-                answers = [x["text"] for x in qa["answers"]]
-                pool.append((qa["question"], f"{a:02d}-{p:03d}", answers))
+def sample_questions(limit: int) -> list[Question]:
+    """A seeded sample of SQuAD dev questions from the odd-numbered articles."""
+    data = load_squad(SHARED / "squad" / "dev-v1.1.json")
+    pool = [q for q in data.questions if int(q.source.split("-")[0]) % 2 == 1]
     rng = np.random.default_rng(7)
     return [pool[i] for i in rng.choice(len(pool), size=min(limit, len(pool)), replace=False)]
 
 
 def collect(limit: int) -> list[dict]:
     """Ask every sampled question twice; keep each candidate sentence's features."""
-    write_squad(CACHE / "squad-docs")
-    build_index([CACHE / "squad-docs"], CACHE / "squad-index", progress=True)
-    assistant = Assistant(Retriever.load(CACHE / "squad-index"))
+    data = load_squad(SHARED / "squad" / "dev-v1.1.json")
+    with corpus_index(data.paragraphs, "squad", CACHE / "squad", progress=True) as index:
+        return [
+            instance
+            for question in tqdm(sample_questions(limit), desc="questions")
+            for instance in question_instances(index, Assistant(index.retriever), question)
+        ]
+
+
+def question_instances(index: CorpusIndex, assistant: Assistant, item: Question) -> list[dict]:
+    """The answerable and the unanswerable instance of one question."""
     retriever = assistant.retriever
-    lexical = retriever.stored.lexical
+    question, answers = item.question, item.answers
+    hits = retriever.search(question, k=5)
+    negatives = [
+        h
+        for h in retriever.search(question, k=20)
+        if index.to_original(h.doc_id) != item.source and not answer_matches(h.text, answers)
+    ][:5]
     instances = []
-    for question, gold, answers in tqdm(sample_questions(limit), desc="questions"):
-        hits = retriever.search(question, k=5)
-        negatives = [
-            h
-            for h in retriever.search(question, k=20)
-            if Path(h.doc_id).stem != gold and not contains_answer(h.text, answers)
-        ][:5]
-        for answerable, hit_set in ((True, hits), (False, negatives)):
-            evidence = Evidence(
-                question, question, tuple(hit_set), lexical, assistant.sentence_vectors
-            )
-            scored = extract.score_sentences(evidence)
-            coverage = extract.evidence_coverage(evidence)
-            instances.append(
-                {
-                    "answerable": answerable,
-                    "missing": bool(extract.unsupported_specifics(question, evidence.text)),
-                    "candidates": [
-                        {
-                            "features": extract.confidence_features(c, coverage),
-                            "fits_kind": c.fits_kind,
-                            "correct": answerable and contains_answer(c.text, answers),
-                        }
-                        for c in scored
-                    ],
-                }
-            )
+    for answerable, hit_set in ((True, hits), (False, negatives)):
+        evidence = Evidence(
+            question, question, tuple(hit_set), retriever.stored.lexical, assistant.sentence_vectors
+        )
+        coverage = extract.evidence_coverage(evidence)
+        instances.append(
+            {
+                "answerable": answerable,
+                "missing": bool(extract.unsupported_specifics(question, evidence.text)),
+                "candidates": [
+                    {
+                        "features": extract.confidence_features(c, coverage),
+                        "fits_kind": c.fits_kind,
+                        "correct": answerable and answer_matches(c.text, answers),
+                    }
+                    for c in extract.score_sentences(evidence)
+                ],
+            }
+        )
     return instances
 
 

@@ -5,6 +5,9 @@ SciFact's test queries (even positions of the sorted query ids), then
 reports every setting on the other half and on all 300 queries, so that the
 reported figure is never measured on the queries it was tuned on.
 
+Datasets are read with the evaluation package's loaders and indexed with its
+corpus index (reused when the indexes exist, e.g. those `make eval` keeps).
+
 Usage: .venv/bin/python eval/tune_fusion.py [--squad-limit 2000]
 Writes eval/results/fusion.json and prints a table.
 """
@@ -23,7 +26,8 @@ import pytrec_eval
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from seedqa.index.build import build_index  # noqa: E402
+from seedqa.evaluation.corpus import CorpusIndex, corpus_index  # noqa: E402
+from seedqa.evaluation.datasets import load_beir, load_squad  # noqa: E402
 from seedqa.index.embed import Embedder  # noqa: E402
 from seedqa.qa.fusion import FUSION_METHODS  # noqa: E402
 from seedqa.qa.retriever import Retriever  # noqa: E402
@@ -34,31 +38,6 @@ WEIGHTS = [0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8]
 DEPTH = 100
 
 
-def write_scifact(folder: Path) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    with open(SHARED / "scifact" / "corpus.jsonl", encoding="utf-8") as handle:
-        for line in handle:
-            doc = json.loads(line)
-            path = folder / f"{doc['_id']}.txt"
-            if not path.exists():
-                path.write_text(f"{doc['title']}\n\n{doc['text']}", encoding="utf-8")
-
-
-def write_squad(folder: Path) -> list[tuple[str, str]]:
-    """Write each SQuAD dev paragraph as a file; return (question, paragraph file id)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    data = json.loads((SHARED / "squad" / "dev-v1.1.json").read_text(encoding="utf-8"))
-    questions = []
-    for a, article in enumerate(data["data"]):
-        for p, paragraph in enumerate(article["paragraphs"]):
-            name = f"{a:02d}-{p:03d}"
-            path = folder / f"{name}.txt"
-            if not path.exists():
-                path.write_text(paragraph["context"], encoding="utf-8")
-            questions += [(qa["question"], name) for qa in paragraph["qas"]]
-    return questions
-
-
 def candidate_table(retriever: Retriever, queries: dict[str, str]) -> dict[str, tuple]:
     """For each query: candidate rows with dense and lexical scores (computed once)."""
     table = {}
@@ -67,7 +46,7 @@ def candidate_table(retriever: Retriever, queries: dict[str, str]) -> dict[str, 
     return table
 
 
-def doc_run(retriever: Retriever, table: dict, method: str, weight: float) -> dict:
+def doc_run(index: CorpusIndex, table: dict, method: str, weight: float) -> dict:
     """Doc-level run: a document's score is its best chunk's fused score."""
     run = {}
     for qid, candidates in table.items():
@@ -79,7 +58,7 @@ def doc_run(retriever: Retriever, table: dict, method: str, weight: float) -> di
             fused = FUSION_METHODS[method](candidates.dense, candidates.lexical, weight)
         scores: dict[str, float] = {}
         for row, value in zip(candidates.rows, fused, strict=True):
-            doc = Path(retriever.chunks[int(row)].doc_id).stem
+            doc = index.to_original(index.retriever.chunks[int(row)].doc_id)
             if value > scores.get(doc, -np.inf):
                 scores[doc] = float(value)
         run[qid] = scores
@@ -108,40 +87,33 @@ def main() -> None:
     parser.add_argument(
         "--scifact-index",
         type=Path,
-        default=None,
-        help="reuse an index of SciFact (e.g. the one `seedqa eval beir --index-dir` keeps)",
+        default=CACHE / "scifact",
+        help="SciFact index to build or reuse (e.g. the one `seedqa eval beir --index-dir` keeps)",
+    )
+    parser.add_argument(
+        "--squad-index", type=Path, default=CACHE / "squad", help="SQuAD index to build or reuse"
     )
     args = parser.parse_args()
     embedder = Embedder.load()
 
     started = time.perf_counter()
-    if args.scifact_index is None:
-        args.scifact_index = CACHE / "scifact-index"
-        write_scifact(CACHE / "scifact-docs")
-        build_index([CACHE / "scifact-docs"], args.scifact_index, embedder=embedder, progress=True)
-    scifact = Retriever.load(args.scifact_index, embedder=embedder)
-    queries = {}
-    with open(SHARED / "scifact" / "queries.jsonl", encoding="utf-8") as handle:
-        for line in handle:
-            row = json.loads(line)
-            queries[row["_id"]] = row["text"]
-    qrels: dict[str, dict[str, int]] = {}
-    for line in (SHARED / "scifact" / "qrels" / "test.tsv").read_text().splitlines()[1:]:
-        qid, doc, score = line.split("\t")
-        qrels.setdefault(qid, {})[doc] = int(score)
+    beir = load_beir(SHARED / "scifact")
+    qrels = beir.qrels
     test_ids = sorted(qrels, key=int)
     tune_ids, report_ids = test_ids[0::2], test_ids[1::2]
-    sci_table = candidate_table(scifact, {q: queries[q] for q in test_ids})
-
-    squad_questions = write_squad(CACHE / "squad-docs")
-    build_index([CACHE / "squad-docs"], CACHE / "squad-index", embedder=embedder, progress=True)
-    squad = Retriever.load(CACHE / "squad-index", embedder=embedder)
+    squad_data = load_squad(SHARED / "squad" / "dev-v1.1.json")
     rng = np.random.default_rng(0)
-    picked = rng.choice(len(squad_questions), size=args.squad_limit, replace=False)
-    squad_queries = {str(i): squad_questions[i][0] for i in picked}
-    squad_gold = {str(i): squad_questions[i][1] for i in picked}
-    squad_table = candidate_table(squad, squad_queries)
-
+    picked = rng.choice(len(squad_data.questions), size=args.squad_limit, replace=False)
+    squad_queries = {str(i): squad_data.questions[i].question for i in picked}
+    squad_gold = {str(i): squad_data.questions[i].source for i in picked}
+    with (
+        corpus_index(beir.documents, "scifact", args.scifact_index, embedder=embedder,
+                     progress=True) as scifact,
+        corpus_index(squad_data.paragraphs, "squad", args.squad_index, embedder=embedder,
+                     progress=True) as squad,
+    ):  # fmt: skip
+        sci_table = candidate_table(scifact.retriever, {q: beir.queries[q] for q in test_ids})
+        squad_table = candidate_table(squad.retriever, squad_queries)
     rows = []
     for method, weight in settings():
         sci_run = doc_run(scifact, sci_table, method, weight)

@@ -1,7 +1,7 @@
 """``seedqa eval``: score seedqa on QA sets and public benchmarks.
 
-Subcommands (each calls one library function of ``qa.evaluation``, prints a
-summary table and optionally writes ``--json`` and a ``--report``):
+Subcommands (each calls one run function of ``seedqa.evaluation``, prints the
+result's summary table and optionally writes ``--json`` and its ``--report``):
 
 * ``seedqa eval qa FILE.jsonl [--corpus PATHS...] [--index-dir DIR] [--mode M] [-k N]``
 * ``seedqa eval beir DIR [--mode dense|lexical|hybrid|all] [--index-dir DIR]``
@@ -16,18 +16,19 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from seedqa.qa.errors import SeedqaError
 from seedqa.ui.args import say as _say
 from seedqa.ui.args import whole_number
 
+if TYPE_CHECKING:
+    from seedqa.evaluation.report import EvalResult
 
-def _write_outputs(result: Any, args: argparse.Namespace) -> None:
+
+def _write_outputs(result: EvalResult, args: argparse.Namespace) -> None:
     """Print the summary table and write ``--json`` / ``--report`` when asked."""
-    from seedqa.qa.evaluation import summary_table, write_report
-
-    print(summary_table(result))
+    print(result.summary_table())
     try:
         if args.json:
             args.json.parent.mkdir(parents=True, exist_ok=True)
@@ -37,7 +38,7 @@ def _write_outputs(result: Any, args: argparse.Namespace) -> None:
             )
             _say(f"wrote {args.json}")
         if args.report:
-            written = write_report(result, args.report)
+            written = result.write_report(args.report)
             _say(f"wrote {', '.join(str(p) for p in written)}")
     except OSError as error:
         reason = f"{error.strerror}: {error.filename}"
@@ -46,7 +47,7 @@ def _write_outputs(result: Any, args: argparse.Namespace) -> None:
 
 def cmd_eval_qa(args: argparse.Namespace) -> int:
     """Run ``seedqa eval qa``."""
-    from seedqa.qa.evaluation import run_qa_set
+    from seedqa.evaluation import run_qa_set
 
     result = run_qa_set(
         args.file,
@@ -63,7 +64,7 @@ def cmd_eval_qa(args: argparse.Namespace) -> int:
 
 def cmd_eval_beir(args: argparse.Namespace) -> int:
     """Run ``seedqa eval beir``."""
-    from seedqa.qa.evaluation import run_beir
+    from seedqa.evaluation import run_beir
 
     result = run_beir(
         args.directory, mode=args.mode, index_dir=args.index_dir, progress=True, on_status=_say
@@ -74,7 +75,7 @@ def cmd_eval_beir(args: argparse.Namespace) -> int:
 
 def cmd_eval_squad(args: argparse.Namespace) -> int:
     """Run ``seedqa eval squad``."""
-    from seedqa.qa.evaluation import run_squad
+    from seedqa.evaluation import run_squad
 
     result = run_squad(
         args.file,

@@ -1,5 +1,4 @@
-"""Tests of qa.evaluation and `seedqa eval`: metrics on hand-made cases, QA-set parsing,
-and the CLI end to end on tiny corpora with the real model and index."""
+"""`seedqa eval` end to end on tiny corpora with the real model and index, run in process."""
 
 from __future__ import annotations
 
@@ -7,256 +6,17 @@ import json
 from pathlib import Path
 
 import pytest
+from qa_set_files import GOOD, write_lines
 
-from seedqa.index.embed import Embedder
-from seedqa.qa.evaluation import QASetError, load_qa_set
-from seedqa.qa.evaluation.beir import chunk_depth, load_beir, parse_modes
-from seedqa.qa.evaluation.errors import EvalDataError
-from seedqa.qa.evaluation.metrics import (
-    abstention_scores,
-    answer_matches,
-    distinct_docs,
-    find_spans,
-    normalize_answer,
-    overlaps,
-    percentile,
-    ratio,
-    recall_curve,
-    trec_scores,
-)
-from seedqa.qa.evaluation.qa_set import outcome, summarize_qa
-from seedqa.qa.evaluation.squad import SquadQuestion, sample_questions
 from seedqa.ui.cli import main
 
 
-@pytest.fixture(scope="module", autouse=True)
-def shared_embedder():
-    """Load the real model once for the module: every CLI call reuses it."""
-    cache: dict[tuple, Embedder] = {}
-    original = Embedder.load.__func__
-
-    def load(cls, name_or_path=None, precision=None, runtime=None):
-        key = (name_or_path or "all-MiniLM-L6-v2", precision, runtime)
-        if key not in cache:
-            cache[key] = original(cls, name_or_path, precision, runtime)
-        return cache[key]
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(Embedder, "load", classmethod(load))
-        yield
-
-
-# ----------------------------------------------------------------------------- metrics
-
-
-def test_normalize_answer_is_squad_style():
-    assert normalize_answer("  The $7.18 Billion!  ") == "718 billion"
-    assert normalize_answer("‘true AIoT leader’") == "true aiot leader"
-    assert normalize_answer("An apple, a pear") == "apple pear"
-
-
-def test_answer_matches_whole_words_and_ignores_markers():
-    assert answer_matches("It will invest $7.18 billion. [1]", ["$7.18 billion"])
-    assert answer_matches("CEO LEI   JUN said so [2]", ["x", "lei jun"])
-    assert not answer_matches("In 2019 it grew. [1]", ["1"])
-    assert not answer_matches("anything", [])
-    assert not answer_matches("anything", ["", "!!"])
-
-
-def test_find_spans_tolerates_whitespace_and_finds_all():
-    text = "Alpha beta.\nGamma  delta. Alpha beta."
-    assert find_spans(text, "beta. Gamma delta") == [(6, 24)]
-    assert find_spans(text, "Alpha beta") == [(0, 10), (26, 36)]
-    assert find_spans(text, "zeta") == []
-    assert find_spans(text, "   ") == []
-
-
-def test_overlaps_half_open():
-    assert overlaps(0, 10, 9, 12)
-    assert not overlaps(0, 10, 10, 12)
-    assert overlaps(5, 6, 0, 100)
-    assert not overlaps(3, 4, 0, 3)
-
-
-def test_percentile_and_ratio():
-    assert percentile([], 50) is None
-    assert percentile([10.0], 95) == 10.0
-    assert percentile([1, 2, 3, 4], 50) == 2.5
-    assert percentile(list(range(1, 101)), 95) == pytest.approx(95.05)
-    assert ratio(1, 0) is None
-    assert ratio(3, 4) == 0.75
-
-
-def test_abstention_precision_recall_known_counts():
-    # 4 unanswerable (3 abstained), 6 answerable (1 abstained): P = 3/4, R = 3/4.
-    abstained = [True, True, True, False] + [True, False, False, False, False, False]
-    answerable = [False] * 4 + [True] * 6
-    assert abstention_scores(abstained, answerable) == (0.75, 0.75)
-    assert abstention_scores([False, False], [False, True]) == (None, 0.0)
-    assert abstention_scores([True], [True]) == (0.0, None)
-
-
-def test_trec_scores_and_recall_curve_on_a_known_case():
-    qrels = {"q1": {"a": 1}, "q2": {"b": 1, "c": 1}, "q3": {"z": 1}}
-    rankings = {"q1": ["a", "x"], "q2": ["x", "b"] + [f"n{i}" for i in range(200)] + ["c"]}
-    scores = trec_scores(qrels, rankings)
-    # MRR@10: q1 1, q2 1/2, q3 (nothing retrieved) 0.
-    assert scores["mrr@10"] == pytest.approx((1 + 0.5 + 0) / 3)
-    # Recall@100: q1 1, q2 1/2 (c is beyond 100), q3 0.
-    assert scores["recall@100"] == pytest.approx((1 + 0.5) / 3)
-    import math
-
-    ndcg_q2 = (1 / math.log2(3)) / (1 + 1 / math.log2(3))
-    assert scores["ndcg@10"] == pytest.approx((1 + ndcg_q2) / 3)
-    curve = recall_curve(rankings, qrels, 3)
-    assert curve == pytest.approx([1 / 3, 1.5 / 3, 1.5 / 3])
-
-
-def test_distinct_docs_and_depth_and_modes():
-    assert distinct_docs(["a", "b", "a", "c", "b"]) == ["a", "b", "c"]
-    assert chunk_depth(14_000, 5_000) == 560
-    assert chunk_depth(10, 10) == 200
-    assert chunk_depth(10**6, 10) == 1000
-    assert parse_modes("all") == ("hybrid", "dense", "lexical")
-    assert parse_modes("dense") == ("dense",)
-    with pytest.raises(Exception, match="not valid"):
-        parse_modes("fuzzy")
-
-
-def test_sample_questions_is_deterministic_and_in_order():
-    questions = [SquadQuestion(str(i), f"q{i}", ("a",), "00-000") for i in range(100)]
-    first = sample_questions(questions, 10)
-    assert first == sample_questions(questions, 10)
-    assert [int(q.id) for q in first] == sorted(int(q.id) for q in first)
-    assert sample_questions(questions, None) == questions
-    assert sample_questions(questions, 500) == questions
-
-
-def _entry(answerable, abstained, correct, cited, rank, ms):
-    return {
-        "id": "x",
-        "question": "?",
-        "answerable": answerable,
-        "abstained": abstained,
-        "answer": "",
-        "answer_correct": correct,
-        "citation_correct": cited,
-        "hit_rank": rank,
-        "latency_ms": ms,
-    }
-
-
-def test_summarize_qa_known_counts():
-    entries = [
-        _entry(True, False, True, True, 1, 10.0),  # correct
-        _entry(True, False, False, True, 2, 20.0),  # wrong answer, right citation
-        _entry(True, True, False, None, None, 30.0),  # missed
-        _entry(True, False, True, False, 4, 40.0),  # correct, wrong citation
-        _entry(False, True, True, None, None, 50.0),  # correct abstention
-        _entry(False, False, False, None, None, 60.0),  # false answer
-    ]
-    result = summarize_qa(entries)
-    assert result.n == 6
-    assert result.retrieval == {"hit@1": 0.25, "hit@5": 0.75, "mrr": round((1 + 0.5 + 0.25) / 4, 4)}
-    assert result.answer == {"accuracy": 0.5, "citation_accuracy": round(2 / 3, 4)}
-    assert result.abstention == {"precision": 0.5, "recall": 0.5}
-    assert result.latency_ms == {"p50": 35.0, "p95": 57.5}
-    assert [outcome(e) for e in entries] == [
-        "correct",
-        "wrong",
-        "missed",
-        "correct",
-        "abstained",
-        "false answer",
-    ]
-    assert result.counts == {
-        "correct": 2,
-        "wrong": 1,
-        "missed": 1,
-        "abstained": 1,
-        "false answer": 1,
-    }
-
-
-# ----------------------------------------------------------------------------- parsing
-
-GOOD = {
-    "id": "q1",
-    "question": "Who?",
-    "answers": ["Ann"],
-    "answerable": True,
-    "evidence": ["Ann said"],
-}
-
-
-def _write_lines(path: Path, lines: list[str]) -> Path:
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
-
-
-@pytest.mark.parametrize(
-    ("bad", "message"),
-    [
-        ("{not json", "not valid JSON"),
-        ("[1, 2]", "expected a JSON object"),
-        (json.dumps({k: v for k, v in GOOD.items() if k != "question"}), "missing key 'question'"),
-        (json.dumps({**GOOD, "answers": "Ann"}), "'answers' must be a list of strings"),
-        (json.dumps({**GOOD, "answerable": "yes"}), "'answerable' must be true or false"),
-        (json.dumps({**GOOD, "evidence": []}), "needs at least one evidence"),
-        (json.dumps({**GOOD, "answers": []}), "needs at least one answer"),
-        (json.dumps({**GOOD, "question": "  "}), "'question' must be a non-empty string"),
-        (json.dumps({**GOOD, "source": 3}), "'source' must be a document id"),
-        (json.dumps(GOOD), "duplicate id 'q1' (first on line 1)"),
-    ],
-)
-def test_malformed_lines_name_the_line(tmp_path, bad, message):
-    path = _write_lines(tmp_path / "set.jsonl", [json.dumps(GOOD), "", bad])
-    with pytest.raises(QASetError) as error:
-        load_qa_set(path)
-    assert str(error.value).startswith(f"{path} line 3: ")
-    assert message in str(error.value)
-
-
-def test_load_qa_set_accepts_unanswerable_without_answers(tmp_path):
-    unanswerable = {"id": 7, "question": "Why?", "answers": [], "answerable": False, "evidence": []}
-    items = load_qa_set(
-        _write_lines(tmp_path / "s.jsonl", [json.dumps(GOOD), json.dumps(unanswerable)])
-    )
-    assert [(i.id, i.answerable, i.line) for i in items] == [("q1", True, 1), ("7", False, 2)]
-
-
-def test_empty_or_missing_qa_set(tmp_path):
-    with pytest.raises(QASetError, match="no questions"):
-        load_qa_set(_write_lines(tmp_path / "e.jsonl", ["", "  "]))
-    with pytest.raises(EvalDataError, match="no such QA set"):
-        load_qa_set(tmp_path / "missing.jsonl")
-
-
 def test_cli_malformed_line_exits_2_with_one_line(tmp_path, capsys):
-    path = _write_lines(tmp_path / "set.jsonl", [json.dumps(GOOD), "{oops"])
+    path = write_lines(tmp_path / "set.jsonl", [json.dumps(GOOD), "{oops"])
     assert main(["eval", "qa", str(path), "--corpus", str(tmp_path)]) == 2
     err = capsys.readouterr().err.strip()
     assert err == f"seedqa: error: {path} line 2: not valid JSON " + err.split("not valid JSON ")[1]
     assert "\n" not in err and "Traceback" not in err
-
-
-def test_load_beir_errors_name_file_and_line(tmp_path):
-    (tmp_path / "qrels").mkdir()
-    (tmp_path / "corpus.jsonl").write_text('{"_id": "d1", "text": "x"}\n{bad\n')
-    (tmp_path / "queries.jsonl").write_text('{"_id": "q1", "text": "x"}\n')
-    (tmp_path / "qrels" / "test.tsv").write_text("query-id\tcorpus-id\tscore\nq1\td1\t1\n")
-    with pytest.raises(EvalDataError, match=r"corpus.jsonl line 2: not valid JSON"):
-        load_beir(tmp_path)
-    (tmp_path / "corpus.jsonl").write_text('{"_id": "d1", "title": "T", "text": "x"}\n')
-    (tmp_path / "qrels" / "test.tsv").write_text("q9\td1\t1\n")
-    with pytest.raises(EvalDataError, match="query 'q9' of the qrels is missing"):
-        load_beir(tmp_path)
-    (tmp_path / "qrels" / "test.tsv").write_text("q1\td1\n")
-    with pytest.raises(EvalDataError, match="test.tsv line 1: expected"):
-        load_beir(tmp_path)
-    (tmp_path / "qrels" / "test.tsv").write_text("q1\td1\t1\n")
-    data = load_beir(tmp_path)
-    assert data.documents == {"d1": "T\n\nx"} and data.qrels == {"q1": {"d1": 1}}
 
 
 # ----------------------------------------------------------------------------- end to end
@@ -315,7 +75,7 @@ def _qa_set(path: Path) -> Path:
             "evidence": [],
         },
     ]
-    return _write_lines(path, [json.dumps(r) for r in rows])
+    return write_lines(path, [json.dumps(r) for r in rows])
 
 
 @pytest.fixture(scope="module")
@@ -385,7 +145,7 @@ def test_cli_eval_qa_json_schema_and_report(tiny_corpus, tmp_path, capsys):
         assert (report.parent / name).read_bytes().startswith(b"\x89PNG")
 
     # The same index, used without --corpus; evidence absent from its source is an error.
-    bad = _write_lines(
+    bad = write_lines(
         tmp_path / "bad.jsonl",
         [
             json.dumps(
@@ -403,7 +163,7 @@ def test_cli_eval_qa_json_schema_and_report(tiny_corpus, tmp_path, capsys):
     assert main(["eval", "qa", str(bad), "--index-dir", str(index_dir)]) == 2
     err = capsys.readouterr().err
     assert f"{bad} line 1: evidence 'Maria Lund' does not occur in source corpus/tidal.txt" in err
-    missing = _write_lines(tmp_path / "missing.jsonl", [json.dumps({**GOOD, "source": "x.txt"})])
+    missing = write_lines(tmp_path / "missing.jsonl", [json.dumps({**GOOD, "source": "x.txt"})])
     assert main(["eval", "qa", str(missing), "--index-dir", str(index_dir)]) == 2
     assert "line 1: source 'x.txt' is not an indexed document" in capsys.readouterr().err
 

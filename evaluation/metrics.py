@@ -1,46 +1,18 @@
-"""Metric helpers shared by the evaluations: answer matching, spans, ranks, TREC measures.
+"""Measures shared by the evaluations: spans, ratios, percentiles, ranks and TREC measures.
 
-Answers are compared SQuAD-style: lowercased, punctuation and the articles
-"a", "an", "the" removed, whitespace folded; a gold answer matches when its
-normalised words occur as a contiguous run of the normalised answer's words
-(so "1" does not match inside "2019").
+``trec_scores`` uses pytrec_eval from the optional ``eval`` extra; it is
+imported when first needed.
 """
 
 from __future__ import annotations
 
 import math
 import re
-import string
 from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 
-_ARTICLES = re.compile(r"\b(a|an|the)\b")
-_MARKER = re.compile(r"\[\d+\]")
-_PUNCTUATION = set(string.punctuation) | set("‘’“”–—…«»")
-
-
-def normalize_answer(text: str) -> str:
-    """SQuAD normalisation: lowercase, drop punctuation and articles, fold whitespace."""
-    text = text.lower()
-    text = "".join(ch for ch in text if ch not in _PUNCTUATION)
-    text = _ARTICLES.sub(" ", text)
-    return " ".join(text.split())
-
-
-def strip_markers(text: str) -> str:
-    """Remove the ``[n]`` citation markers of an answer."""
-    return _MARKER.sub(" ", text)
-
-
-def answer_matches(answer: str, golds: Iterable[str]) -> bool:
-    """Return True when some gold answer occurs (normalised, word-aligned) in ``answer``."""
-    haystack = f" {normalize_answer(strip_markers(answer))} "
-    for gold in golds:
-        needle = normalize_answer(gold)
-        if needle and f" {needle} " in haystack:
-            return True
-    return False
+from seedqa.evaluation.errors import require_extra
 
 
 def find_spans(text: str, needle: str) -> list[tuple[int, int]]:
@@ -134,7 +106,7 @@ def trec_scores(
     is kept exactly (scores are derived from ranks). A query with no
     retrieved documents counts as 0.
     """
-    import pytrec_eval
+    pytrec_eval = require_extra("pytrec_eval", "pytrec-eval-terrier")
 
     def run(depth: int) -> dict[str, dict[str, float]]:
         return {

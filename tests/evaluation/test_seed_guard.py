@@ -10,16 +10,19 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from seedqa.qa.evaluation import run_qa_set
+from seedqa.evaluation import run_qa_set
 
 REPO = Path(__file__).resolve().parents[2]
 EPSILON = 1e-9
 
 
-def test_seed_questions_meet_the_baseline(tmp_path):
+def test_seed_questions_meet_the_baseline(tmp_path, embedder):
     baseline = json.loads((REPO / "eval" / "baseline.json").read_text(encoding="utf-8"))
     result = run_qa_set(
-        REPO / "eval" / "seed_questions.jsonl", corpus=[REPO / "seeds"], index_dir=tmp_path
+        REPO / "eval" / "seed_questions.jsonl",
+        corpus=[REPO / "seeds"],
+        index_dir=tmp_path,
+        embedder=embedder,
     )
     assert result.n >= 40
     accuracy = result.answer["accuracy"]
@@ -29,5 +32,5 @@ def test_seed_questions_meet_the_baseline(tmp_path):
         failures.append(f"answer accuracy {accuracy} < baseline {baseline['answer_accuracy']}")
     if recall < baseline["abstention_recall"] - EPSILON:
         failures.append(f"abstention recall {recall} < baseline {baseline['abstention_recall']}")
-    wrong = [e["id"] for e in result.per_question if not e["answer_correct"]]
+    wrong = [o.id for o in result.outcomes if not o.answer_correct]
     assert not failures, "; ".join(failures) + f" (questions not right: {', '.join(wrong)})"
