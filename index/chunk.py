@@ -12,7 +12,6 @@ possible) into pieces that act as sentences of their own.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 import tiktoken
@@ -20,7 +19,7 @@ import tiktoken
 from seedqa.index.errors import InvalidSetting
 from seedqa.index.records import Chunk, Document, Span
 from seedqa.index.sentences import paragraph_spans, split_sentences
-from seedqa.index.tokens import get_encoding
+from seedqa.index.tokens import count_tokens, get_encoding
 
 # Measured with eval/measure_chunk_window.py: at 160 cl100k tokens the largest SciFact
 # chunk has 201 all-MiniLM-L6-v2 wordpieces (the seed article's 160), well inside the
@@ -79,17 +78,6 @@ def chunk_document(doc: Document, settings: ChunkSettings = ChunkSettings()) -> 
     return _Chunker(doc, settings, get_encoding()).run()
 
 
-def chunk_documents(
-    docs: Iterable[Document],
-    settings: ChunkSettings = ChunkSettings(),
-) -> list[Chunk]:
-    """Chunk every document of ``docs`` in order and return all chunks in one list."""
-    chunks: list[Chunk] = []
-    for doc in docs:
-        chunks.extend(chunk_document(doc, settings))
-    return chunks
-
-
 class _Chunker:
     """The packing state for one document (sentence units, token counts, estimates)."""
 
@@ -112,7 +100,7 @@ class _Chunker:
         key = (start, end)
         tokens = self._counts.get(key)
         if tokens is None:
-            tokens = self._counts[key] = len(self.encoding.encode_ordinary(self.text[start:end]))
+            tokens = self._counts[key] = count_tokens(self.text[start:end])
         return tokens
 
     def _units(self) -> None:

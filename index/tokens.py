@@ -45,5 +45,5 @@ def get_encoding() -> tiktoken.Encoding:
 
 
 def count_tokens(text: str) -> int:
-    """Return the number of cl100k_base tokens in ``text``."""
-    return len(get_encoding().encode(text, disallowed_special=()))
+    """Return the number of cl100k_base tokens in ``text`` (special tokens count as text)."""
+    return len(get_encoding().encode_ordinary(text))

@@ -28,7 +28,9 @@ __all__ = [
     "ModelNotAvailable",
     "NothingToIndex",
     "SeedqaError",
+    "UnsupportedFileType",
     "UploadRejected",
+    "UploadTooLarge",
 ]
 
 
@@ -38,3 +40,11 @@ class InvalidQuestion(SeedqaError):
 
 class UploadRejected(SeedqaError):
     """An uploaded file is too large, of an unsupported type, or unreadable."""
+
+
+class UploadTooLarge(UploadRejected):
+    """An uploaded file is larger than the service's ``max_upload_bytes``."""
+
+
+class UnsupportedFileType(UploadRejected):
+    """An uploaded file's suffix has no reader (see ``index.readers.READERS``)."""

@@ -17,7 +17,7 @@ from pathlib import Path
 from seedqa.index.errors import LoadError
 from seedqa.index.load import load_file
 from seedqa.index.readers import READERS, SUPPORTED_SUFFIXES
-from seedqa.qa.errors import UploadRejected
+from seedqa.qa.errors import UnsupportedFileType, UploadRejected, UploadTooLarge
 
 #: Largest uploaded file accepted by default (``SeedqaService(max_upload_bytes=...)``).
 DEFAULT_MAX_UPLOAD_BYTES = 10 * 1024 * 1024
@@ -26,7 +26,7 @@ _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._ ()+-]+")
 
 
 def supported_suffixes() -> tuple[str, ...]:
-    """The file suffixes seedqa can index (``index.readers.READERS``), e.g. ``(".txt", ...)``."""
+    """The file suffixes seedqa can index, in the order of ``index.readers.READERS``."""
     return tuple(READERS)
 
 
@@ -52,6 +52,8 @@ def check_upload(
     """Check one uploaded file; return its safe file name or raise ``UploadRejected``.
 
     ``name`` is the name the user gave the file (default: ``path``'s name).
+    The subclasses ``UnsupportedFileType`` and ``UploadTooLarge`` say which
+    check failed; an unreadable file raises ``UploadRejected`` itself.
     """
     path = Path(path)
     safe = safe_filename(name or path.name)
@@ -59,13 +61,13 @@ def check_upload(
     if suffix not in SUPPORTED_SUFFIXES:
         shown = suffix or "(no extension)"
         allowed = ", ".join(supported_suffixes())
-        raise UploadRejected(f"{safe}: file type {shown} is not supported; upload {allowed}")
+        raise UnsupportedFileType(f"{safe}: file type {shown} is not supported; upload {allowed}")
     try:
         size = path.stat().st_size
     except OSError as error:
         raise UploadRejected(f"{safe}: the upload could not be read ({error.strerror})") from error
     if size > max_bytes:
-        raise UploadRejected(
+        raise UploadTooLarge(
             f"{safe} is {megabytes(size)}; the limit is {megabytes(max_bytes)} per file"
         )
     with tempfile.TemporaryDirectory(prefix="seedqa-upload-") as scratch:

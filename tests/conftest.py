@@ -1,6 +1,9 @@
-"""Shared pytest fixtures.
+"""Fixtures shared by every test package.
 
-Keep this file small: fixtures used by one test module belong in that module.
+Keep this file small: fixtures used by one package live in its ``conftest.py``
+and fixtures used by one module in that module. Corpus fixtures say what
+they are for: ``editable_corpus`` (fresh files a test may change) here,
+``qa_corpus`` (read-only, for retrieval and answers) in ``tests/qa``.
 """
 
 from __future__ import annotations
@@ -9,17 +12,36 @@ from pathlib import Path
 
 import pytest
 
+from seedqa.index.embed import DEFAULT_PRECISION, Embedder, resolve_model
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
+_LOADED: dict[tuple[str, str], Embedder] = {}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def one_model_per_session():
+    """Load each embedding model once per test session, whoever asks for it.
+
+    ``Embedder.load`` keeps returning the same real model for the same name
+    and precision, so in-process CLI runs and services reuse it too. Nothing
+    is loaded until a test needs a model.
+    """
+    original = Embedder.load.__func__
+
+    def load(cls, name_or_path=None, precision=DEFAULT_PRECISION):
+        key = (resolve_model(name_or_path)[0], precision)
+        if key not in _LOADED:
+            _LOADED[key] = original(cls, name_or_path, precision)
+        return _LOADED[key]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Embedder, "load", classmethod(load))
+        yield
 
 
 @pytest.fixture(scope="session")
-def embedder():
-    """The default embedding model, loaded once per test session.
-
-    Pass it to ``build_index(..., embedder=embedder)`` to avoid reloading the model.
-    """
-    from seedqa.index.embed import Embedder
-
+def embedder() -> Embedder:
+    """The default embedding model (the session's one copy)."""
     return Embedder.load()
 
 
@@ -29,7 +51,7 @@ def seed_dir() -> Path:
     return REPO_ROOT / "seeds"
 
 
-SMALL_CORPUS = {
+EDITABLE_CORPUS = {
     "alpha.txt": (
         "Glacier retreat in the Alps\n\n"
         "Alpine glaciers lost a tenth of their ice volume in two summers. "
@@ -53,8 +75,8 @@ SMALL_CORPUS = {
 
 
 @pytest.fixture
-def small_corpus(tmp_path: Path) -> Path:
-    """A fresh ``corpus/`` folder of three short documents (``SMALL_CORPUS``).
+def editable_corpus(tmp_path: Path) -> Path:
+    """A fresh ``corpus/`` folder of three short documents that a test may change.
 
     Their document ids are ``corpus/alpha.txt``, ``corpus/beta.md`` and
     ``corpus/gamma.txt``; "Morteratsch", "zeppelin" and "lactobacilli" each
@@ -62,6 +84,6 @@ def small_corpus(tmp_path: Path) -> Path:
     """
     root = tmp_path / "corpus"
     root.mkdir()
-    for name, text in SMALL_CORPUS.items():
+    for name, text in EDITABLE_CORPUS.items():
         (root / name).write_text(text, encoding="utf-8")
     return root

@@ -38,11 +38,11 @@ def rows_of(index_dir: Path, doc_id: str) -> list[tuple[int, int, str, bytes]]:
 
 
 def test_incremental_sync_embeds_only_what_changed(
-    small_corpus: Path, tmp_path: Path, embedder
+    editable_corpus: Path, tmp_path: Path, embedder
 ) -> None:
     index_dir = tmp_path / "idx"
     first = build_index(
-        [small_corpus], index_dir, chunk_tokens=32, overlap_tokens=8, embedder=embedder
+        [editable_corpus], index_dir, chunk_tokens=32, overlap_tokens=8, embedder=embedder
     )
     assert first.wrote
     assert first.added == ("corpus/alpha.txt", "corpus/beta.md", "corpus/gamma.txt")
@@ -51,7 +51,7 @@ def test_incremental_sync_embeds_only_what_changed(
 
     # Unchanged corpus: nothing embedded, nothing written, the model is not even loaded.
     generation = live(index_dir)
-    again = build_index([small_corpus], index_dir)
+    again = build_index([editable_corpus], index_dir)
     assert (again.embedded, again.wrote, again.unchanged) == (0, False, 3)
     assert again.added == again.updated == again.removed == ()
     assert (again.documents, again.chunks) == (3, first.chunks)
@@ -61,8 +61,8 @@ def test_incremental_sync_embeds_only_what_changed(
 
     # One document changed: only its new chunks are embedded, the others are untouched.
     alpha, beta = rows_of(index_dir, "corpus/alpha.txt"), rows_of(index_dir, "corpus/beta.md")
-    (small_corpus / "gamma.txt").write_text(NEW_GAMMA, encoding="utf-8")
-    changed = build_index([small_corpus], index_dir, embedder=embedder)
+    (editable_corpus / "gamma.txt").write_text(NEW_GAMMA, encoding="utf-8")
+    changed = build_index([editable_corpus], index_dir, embedder=embedder)
     manifest = read_manifest(index_dir)
     gamma = manifest.documents["corpus/gamma.txt"]
     assert changed.updated == ("corpus/gamma.txt",)
@@ -75,16 +75,16 @@ def test_incremental_sync_embeds_only_what_changed(
     assert all(NEW_GAMMA[s:e] == t for s, e, t, _ in rows_of(index_dir, "corpus/gamma.txt"))
 
     # A new file is added.
-    (small_corpus / "delta.txt").write_text(
+    (editable_corpus / "delta.txt").write_text(
         "Kite surfing\n\nRiders need steady wind of at least twelve knots.\n", encoding="utf-8"
     )
-    added = build_index([small_corpus], index_dir, embedder=embedder)
+    added = build_index([editable_corpus], index_dir, embedder=embedder)
     assert added.added == ("corpus/delta.txt",) and added.unchanged == 3
     assert added.embedded == read_manifest(index_dir).documents["corpus/delta.txt"].n_chunks
 
     # A deleted file is dropped with its chunks, from FAISS and BM25 alike.
-    (small_corpus / "beta.md").unlink()
-    removed = build_index([small_corpus], index_dir, embedder=embedder)
+    (editable_corpus / "beta.md").unlink()
+    removed = build_index([editable_corpus], index_dir, embedder=embedder)
     assert removed.removed == ("corpus/beta.md",) and removed.embedded == 0
     stored = load_index(index_dir)
     assert "corpus/beta.md" not in stored.manifest.documents
@@ -93,7 +93,7 @@ def test_incremental_sync_embeds_only_what_changed(
     assert len(stored.lexical.search("zeppelin", 5)[1]) == 0
 
     # --rebuild re-embeds everything, ignoring the cache.
-    rebuilt = build_index([small_corpus], index_dir, rebuild=True, embedder=embedder)
+    rebuilt = build_index([editable_corpus], index_dir, rebuild=True, embedder=embedder)
     assert rebuilt.wrote and rebuilt.embedded == rebuilt.chunks == removed.chunks
     assert len(rebuilt.added) == 3 and rebuilt.updated == rebuilt.removed == ()
 
@@ -163,28 +163,28 @@ def test_embedding_cache_is_keyed_by_model_and_text(tmp_path: Path, embedder) ->
 
 
 def test_rebuild_keeps_the_index_sources_and_settings(
-    small_corpus: Path, tmp_path: Path, embedder
+    editable_corpus: Path, tmp_path: Path, embedder
 ) -> None:
     index_dir = tmp_path / "idx"
     first = build_index(
-        [small_corpus], index_dir, chunk_tokens=32, overlap_tokens=8, embedder=embedder
+        [editable_corpus], index_dir, chunk_tokens=32, overlap_tokens=8, embedder=embedder
     )
     rebuilt = build_index(None, index_dir, rebuild=True, embedder=embedder)
     manifest = read_manifest(index_dir)
-    assert manifest.sources == (str(small_corpus.resolve()),)
+    assert manifest.sources == (str(editable_corpus.resolve()),)
     assert sorted(manifest.documents) == sorted(first.added)
     assert (manifest.chunk_tokens, manifest.overlap_tokens) == (32, 8)
     assert rebuilt.embedded == rebuilt.chunks == first.chunks
 
 
 def test_changing_chunk_settings_rechunks_every_document(
-    small_corpus: Path, tmp_path: Path, embedder
+    editable_corpus: Path, tmp_path: Path, embedder
 ) -> None:
     index_dir = tmp_path / "idx"
-    first = build_index([small_corpus], index_dir, embedder=embedder)
+    first = build_index([editable_corpus], index_dir, embedder=embedder)
     assert first.chunks == 3  # one chunk per short document at the default size
     second = build_index(
-        [small_corpus], index_dir, chunk_tokens=32, overlap_tokens=8, embedder=embedder
+        [editable_corpus], index_dir, chunk_tokens=32, overlap_tokens=8, embedder=embedder
     )
     assert len(second.updated) == 3 and second.chunks > first.chunks
     manifest = read_manifest(index_dir)
@@ -193,14 +193,14 @@ def test_changing_chunk_settings_rechunks_every_document(
 
 
 def test_file_that_became_unreadable_keeps_its_previous_version(
-    small_corpus: Path, tmp_path: Path, embedder
+    editable_corpus: Path, tmp_path: Path, embedder
 ) -> None:
     index_dir = tmp_path / "idx"
-    build_index([small_corpus], index_dir, embedder=embedder)
+    build_index([editable_corpus], index_dir, embedder=embedder)
     before = load_index(index_dir)
-    (small_corpus / "alpha.txt").write_bytes(b"Glacier \xff\xfe broken bytes\n")
-    report = build_index([small_corpus], index_dir, embedder=embedder)
-    assert [p.path for p in report.problems] == [str(small_corpus / "alpha.txt")]
+    (editable_corpus / "alpha.txt").write_bytes(b"Glacier \xff\xfe broken bytes\n")
+    report = build_index([editable_corpus], index_dir, embedder=embedder)
+    assert [p.path for p in report.problems] == [str(editable_corpus / "alpha.txt")]
     assert "UTF-8" in report.problems[0].reason
     assert report.removed == () and report.unchanged == 3 and report.documents == 3
     after = load_index(index_dir)
@@ -210,33 +210,33 @@ def test_file_that_became_unreadable_keeps_its_previous_version(
 
 @pytest.mark.parametrize("stage", ["Embedding", "Writing"])
 def test_interrupted_build_leaves_previous_index(
-    small_corpus: Path, tmp_path: Path, embedder, stage: str
+    editable_corpus: Path, tmp_path: Path, embedder, stage: str
 ) -> None:
     index_dir = tmp_path / "idx"
-    build_index([small_corpus], index_dir, embedder=embedder)
+    build_index([editable_corpus], index_dir, embedder=embedder)
     before, generation = load_index(index_dir), live(index_dir)
-    (small_corpus / "gamma.txt").write_text(NEW_GAMMA, encoding="utf-8")
+    (editable_corpus / "gamma.txt").write_text(NEW_GAMMA, encoding="utf-8")
 
     def interrupt(message: str) -> None:
         if message.startswith(stage):
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        build_index([small_corpus], index_dir, embedder=embedder, on_status=interrupt)
+        build_index([editable_corpus], index_dir, embedder=embedder, on_status=interrupt)
     assert live(index_dir) == generation
     after = load_index(index_dir)
     assert after.manifest == before.manifest
     assert [c.text for c in after.chunks] == [c.text for c in before.chunks]
     assert not list(index_dir.glob("gen-*.tmp"))
     # The lock was released and the next build finishes the job.
-    assert build_index([small_corpus], index_dir, embedder=embedder).updated == (
+    assert build_index([editable_corpus], index_dir, embedder=embedder).updated == (
         "corpus/gamma.txt",
     )
 
 
-def test_add_files_and_remove_document(small_corpus: Path, tmp_path: Path, embedder) -> None:
+def test_add_files_and_remove_document(editable_corpus: Path, tmp_path: Path, embedder) -> None:
     index_dir = tmp_path / "idx"
-    build_index([small_corpus], index_dir, embedder=embedder)
+    build_index([editable_corpus], index_dir, embedder=embedder)
     extra = tmp_path / "extra" / "notes.txt"
     extra.parent.mkdir()
     extra.write_text("Field notes\n\nThe heron nested by the reed bed.\n", encoding="utf-8")
@@ -245,7 +245,7 @@ def test_add_files_and_remove_document(small_corpus: Path, tmp_path: Path, embed
     assert report.added == ("extra/notes.txt",) and report.unchanged == 3
     assert report.embedded == 1
     manifest = read_manifest(index_dir)
-    assert manifest.sources == (str(small_corpus.resolve()), str(extra.resolve()))
+    assert manifest.sources == (str(editable_corpus.resolve()), str(extra.resolve()))
 
     # A document inside a source folder is excluded; a re-sync keeps it out.
     report = remove_document("corpus/beta.md", index_dir, embedder=embedder)
@@ -257,7 +257,7 @@ def test_add_files_and_remove_document(small_corpus: Path, tmp_path: Path, embed
     # A document that is a source itself is dropped from the sources; its file stays.
     report = remove_document("extra/notes.txt", index_dir, embedder=embedder)
     assert report.removed == ("extra/notes.txt",)
-    assert read_manifest(index_dir).sources == (str(small_corpus.resolve()),)
+    assert read_manifest(index_dir).sources == (str(editable_corpus.resolve()),)
     assert extra.exists()
 
 

@@ -13,7 +13,6 @@ from seedqa.index.chunk import (
     DEFAULT_OVERLAP_TOKENS,
     ChunkSettings,
     chunk_document,
-    chunk_documents,
 )
 from seedqa.index.errors import InvalidSetting
 from seedqa.index.records import Chunk, Document
@@ -197,17 +196,6 @@ def test_pages_follow_page_starts() -> None:
     chunks = chunk_document(doc, ChunkSettings(32, 0))
     assert chunks[0].page == 1 and chunks[-1].page == 2
     assert all(c.page == doc.page_at(c.start) for c in chunks)
-
-
-def test_chunk_documents_concatenates_in_order() -> None:
-    docs = [
-        Document(f"d{i}", "d", f"Document {i} says hello. " * 30, "/d", "txt") for i in range(3)
-    ]
-    chunk_settings = ChunkSettings(32, 8)
-    chunks = chunk_documents(docs, chunk_settings)
-    expected = [c for doc in docs for c in chunk_document(doc, chunk_settings)]
-    assert chunks == expected
-    assert len({c.chunk_id for c in chunks}) == len(chunks)
 
 
 def test_default_settings() -> None:

@@ -23,14 +23,14 @@ def live_generation(index_dir: Path) -> Path:
 
 
 @pytest.fixture
-def built(small_corpus: Path, tmp_path: Path, embedder) -> Path:
+def built(editable_corpus: Path, tmp_path: Path, embedder) -> Path:
     """An index of the small corpus, built with 32-token chunks; returns its directory."""
     index_dir = tmp_path / "idx"
-    build_index([small_corpus], index_dir, chunk_tokens=32, overlap_tokens=8, embedder=embedder)
+    build_index([editable_corpus], index_dir, chunk_tokens=32, overlap_tokens=8, embedder=embedder)
     return index_dir
 
 
-def test_index_directory_is_self_describing(built: Path, small_corpus: Path, embedder) -> None:
+def test_index_directory_is_self_describing(built: Path, editable_corpus: Path, embedder) -> None:
     generation = live_generation(built)
     assert generation.name.startswith("gen-") and generation.is_dir()
     for name in ("manifest.json", "chunks.jsonl", "vectors.faiss", "bm25"):
@@ -41,8 +41,8 @@ def test_index_directory_is_self_describing(built: Path, small_corpus: Path, emb
     assert raw["embedder"] == "all-MiniLM-L6-v2"
     assert raw["dimension"] == 384
     assert (raw["chunk_tokens"], raw["overlap_tokens"]) == (32, 8)
-    assert raw["sources"] == [str(small_corpus.resolve())]
-    files = sorted(small_corpus.iterdir())
+    assert raw["sources"] == [str(editable_corpus.resolve())]
+    files = sorted(editable_corpus.iterdir())
     assert sorted(raw["documents"]) == [f"corpus/{f.name}" for f in files]
     for file in files:
         entry = raw["documents"][f"corpus/{file.name}"]
@@ -93,7 +93,7 @@ def test_missing_index_names_the_command(tmp_path: Path) -> None:
 
 
 def test_other_format_version_is_refused_with_rebuild_hint(
-    built: Path, small_corpus: Path, embedder
+    built: Path, editable_corpus: Path, embedder
 ) -> None:
     manifest_path = live_generation(built) / "manifest.json"
     data = json.loads(manifest_path.read_text(encoding="utf-8"))
@@ -104,9 +104,9 @@ def test_other_format_version_is_refused_with_rebuild_hint(
         load_index(built)
     assert "format version" in str(caught.value)
     with pytest.raises(IndexMismatch, match="--rebuild"):
-        build_index([small_corpus], built, embedder=embedder)
+        build_index([editable_corpus], built, embedder=embedder)
 
-    report = build_index([small_corpus], built, rebuild=True, embedder=embedder)
+    report = build_index([editable_corpus], built, rebuild=True, embedder=embedder)
     assert report.wrote and len(report.added) == 3
     assert load_index(built).manifest.format_version == FORMAT_VERSION
 
@@ -123,16 +123,16 @@ def test_check_embedder_refuses_another_model_or_dimension(built: Path) -> None:
 
 
 def test_build_with_another_model_on_existing_index_is_refused(
-    built: Path, small_corpus: Path
+    built: Path, editable_corpus: Path
 ) -> None:
     before = read_manifest(built)
     with pytest.raises(IndexMismatch, match="--rebuild"):
-        build_index([small_corpus], built, model="/nonexistent/model")
+        build_index([editable_corpus], built, model="/nonexistent/model")
     assert read_manifest(built) == before
 
 
 def test_manifest_with_another_dimension_is_refused(
-    built: Path, small_corpus: Path, embedder
+    built: Path, editable_corpus: Path, embedder
 ) -> None:
     manifest_path = live_generation(built) / "manifest.json"
     data = json.loads(manifest_path.read_text(encoding="utf-8"))
@@ -142,10 +142,10 @@ def test_manifest_with_another_dimension_is_refused(
     with pytest.raises(IndexCorrupt, match="--rebuild") as caught:
         load_index(built)
     assert "768" in str(caught.value) and "384" in str(caught.value)
-    (small_corpus / "gamma.txt").write_text("Something new about kites.\n", encoding="utf-8")
+    (editable_corpus / "gamma.txt").write_text("Something new about kites.\n", encoding="utf-8")
     with pytest.raises(SeedqaError, match="--rebuild"):
-        build_index([small_corpus], built, embedder=embedder)
-    report = build_index([small_corpus], built, rebuild=True, embedder=embedder)
+        build_index([editable_corpus], built, embedder=embedder)
+    report = build_index([editable_corpus], built, rebuild=True, embedder=embedder)
     assert load_index(built).manifest.dimension == 384 and report.documents == 3
 
 
@@ -161,7 +161,7 @@ def test_damaged_index_is_reported_not_used(built: Path) -> None:
 
 
 def test_unfinished_generation_is_ignored_then_cleaned(
-    built: Path, small_corpus: Path, embedder
+    built: Path, editable_corpus: Path, embedder
 ) -> None:
     before = load_index(built)
     # What a build killed inside write_index leaves behind: a half-written staging directory.
@@ -173,8 +173,8 @@ def test_unfinished_generation_is_ignored_then_cleaned(
     assert after.manifest == before.manifest
     assert [c.text for c in after.chunks] == [c.text for c in before.chunks]
 
-    (small_corpus / "delta.txt").write_text("Kites fly on windy beaches.\n", encoding="utf-8")
-    report = build_index([small_corpus], built, embedder=embedder)
+    (editable_corpus / "delta.txt").write_text("Kites fly on windy beaches.\n", encoding="utf-8")
+    report = build_index([editable_corpus], built, embedder=embedder)
     assert report.added == ("corpus/delta.txt",)
     assert not stale.exists()
     assert not list(built.glob("gen-*.tmp"))
@@ -183,15 +183,17 @@ def test_unfinished_generation_is_ignored_then_cleaned(
     assert len(generations) == 2 and live_generation(built).name in generations
 
 
-def test_build_lock_refuses_a_concurrent_build(built: Path, small_corpus: Path, embedder) -> None:
+def test_build_lock_refuses_a_concurrent_build(
+    built: Path, editable_corpus: Path, embedder
+) -> None:
     before = read_manifest(built)
-    (small_corpus / "delta.txt").write_text("Kites fly on windy beaches.\n", encoding="utf-8")
+    (editable_corpus / "delta.txt").write_text("Kites fly on windy beaches.\n", encoding="utf-8")
     with build_lock(built):
         with pytest.raises(SeedqaError, match="another seedqa build"):
-            build_index([small_corpus], built, embedder=embedder)
+            build_index([editable_corpus], built, embedder=embedder)
         with pytest.raises(SeedqaError, match="another seedqa build"):
             with build_lock(built):
                 pass  # pragma: no cover
     assert read_manifest(built) == before
     # Released: the next build goes through.
-    assert build_index([small_corpus], built, embedder=embedder).added == ("corpus/delta.txt",)
+    assert build_index([editable_corpus], built, embedder=embedder).added == ("corpus/delta.txt",)

@@ -1,4 +1,8 @@
-"""Fixtures for the qa tests: a real model and real indexes of small known corpora."""
+"""Fixtures for the qa tests: real indexes of small known corpora, built once per session.
+
+``qa_corpus`` is read-only (retrieval and answer tests); tests that change
+files use the root ``editable_corpus``.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +11,12 @@ from pathlib import Path
 import pytest
 
 from seedqa.index.build import build_index
-from seedqa.index.embed import Embedder
 from seedqa.qa import Assistant, Retriever
 
 ROOT = Path(__file__).resolve().parents[2]
 SEEDS = ROOT / "seeds"
 
-SMALL_CORPUS = {
+QA_CORPUS = {
     "volcanoes.md": (
         "# Volcanoes of Iceland\n\n"
         "Iceland has about 130 volcanic mountains. Hekla erupted in the year 1104 and "
@@ -37,43 +40,41 @@ SMALL_CORPUS = {
 
 
 @pytest.fixture(scope="session")
-def qa_embedder() -> Embedder:
-    return Embedder.load()
-
-
-@pytest.fixture(scope="session")
-def small_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def qa_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Three read-only documents (ids ``small/volcanoes.md``, ``small/bread.txt``, ...)."""
     folder = tmp_path_factory.mktemp("corpus") / "small"
     folder.mkdir()
-    for name, text in SMALL_CORPUS.items():
+    for name, text in QA_CORPUS.items():
         (folder / name).write_text(text, encoding="utf-8")
     return folder
 
 
 @pytest.fixture(scope="session")
-def small_index(tmp_path_factory: pytest.TempPathFactory, small_corpus: Path, qa_embedder) -> Path:
+def qa_index(tmp_path_factory: pytest.TempPathFactory, qa_corpus: Path, embedder) -> Path:
+    """An index of ``qa_corpus`` (never changed by a test)."""
     index_dir = tmp_path_factory.mktemp("small-index")
-    build_index([small_corpus], index_dir, embedder=qa_embedder)
+    build_index([qa_corpus], index_dir, embedder=embedder)
     return index_dir
 
 
 @pytest.fixture(scope="session")
-def seed_index(tmp_path_factory: pytest.TempPathFactory, qa_embedder) -> Path:
+def seed_index(tmp_path_factory: pytest.TempPathFactory, embedder) -> Path:
+    """An index of the seed article (never changed by a test)."""
     index_dir = tmp_path_factory.mktemp("seed-index")
-    build_index([SEEDS], index_dir, embedder=qa_embedder)
+    build_index([SEEDS], index_dir, embedder=embedder)
     return index_dir
 
 
 @pytest.fixture(scope="session")
-def small_retriever(small_index: Path, qa_embedder) -> Retriever:
-    return Retriever.load(small_index, embedder=qa_embedder)
+def qa_retriever(qa_index: Path, embedder) -> Retriever:
+    return Retriever.load(qa_index, embedder=embedder)
 
 
 @pytest.fixture(scope="session")
-def seed_assistant(seed_index: Path, qa_embedder) -> Assistant:
-    return Assistant(Retriever.load(seed_index, embedder=qa_embedder))
+def seed_assistant(seed_index: Path, embedder) -> Assistant:
+    return Assistant(Retriever.load(seed_index, embedder=embedder))
 
 
 @pytest.fixture(scope="session")
-def small_assistant(small_retriever: Retriever) -> Assistant:
-    return Assistant(small_retriever)
+def qa_assistant(qa_retriever: Retriever) -> Assistant:
+    return Assistant(qa_retriever)

@@ -56,14 +56,14 @@ def test_unanswerable_seed_questions_abstain(seed_assistant, question):
     assert answer.hits  # the closest passages are still returned for inspection
 
 
-def test_small_corpus_answers_cite_the_right_document(small_assistant, small_corpus):
-    texts = {f"small/{p.name}": p.read_text(encoding="utf-8") for p in small_corpus.iterdir()}
+def test_small_corpus_answers_cite_the_right_document(qa_assistant, qa_corpus):
+    texts = {f"small/{p.name}": p.read_text(encoding="utf-8") for p in qa_corpus.iterdir()}
     for question, doc, expected in [
         ("When did Hekla erupt?", "small/volcanoes.md", "1104"),
         ("Who lost a match to Deep Blue?", "small/chess.txt", "Kasparov"),
         ("At how many degrees is the dough baked?", "small/bread.txt", "250"),
     ]:
-        answer = small_assistant.ask(question)
+        answer = qa_assistant.ask(question)
         assert not answer.abstained, (question, answer.reason)
         assert answer.citations[0].doc_id == doc
         assert expected in answer.answer
@@ -140,7 +140,7 @@ def test_assistant_load_reads_the_index(seed_index):
     assert len(answer.hits) <= 3
 
 
-def test_pdf_citations_carry_their_page(tmp_path, qa_embedder):
+def test_pdf_citations_carry_their_page(tmp_path, embedder):
     from pdf_maker import make_pdf
 
     from seedqa.index.build import build_index
@@ -157,8 +157,8 @@ def test_pdf_citations_carry_their_page(tmp_path, qa_embedder):
             title="Harbour report",
         )
     )
-    build_index([folder], tmp_path / "ix", embedder=qa_embedder)
-    assistant = Assistant(Retriever.load(tmp_path / "ix", embedder=qa_embedder))
+    build_index([folder], tmp_path / "ix", embedder=embedder)
+    assistant = Assistant(Retriever.load(tmp_path / "ix", embedder=embedder))
     answer = assistant.ask("When was the Kestrel Point lighthouse finished?")
     assert not answer.abstained, answer.reason
     assert answer.citations[0].page == 2

@@ -20,32 +20,32 @@ from seedqa.qa.retriever import MODES
         ("Deep Blue Kasparov match", "small/chess.txt"),
     ],
 )
-def test_every_mode_ranks_the_right_document_first(small_retriever, query, doc, mode):
-    hits = small_retriever.search(query, k=3, mode=mode)
+def test_every_mode_ranks_the_right_document_first(qa_retriever, query, doc, mode):
+    hits = qa_retriever.search(query, k=3, mode=mode)
     assert hits, f"{mode} found nothing for {query!r}"
     assert hits[0].doc_id == doc
 
 
-def test_dense_mode_finds_a_paraphrase_with_no_shared_words(small_retriever):
-    hits = small_retriever.search("game pieces and a board", k=1, mode="dense")
+def test_dense_mode_finds_a_paraphrase_with_no_shared_words(qa_retriever):
+    hits = qa_retriever.search("game pieces and a board", k=1, mode="dense")
     assert hits[0].doc_id == "small/chess.txt"
     assert set(hits[0].scores) == {"dense"}
-    assert small_retriever.search("game pieces and a board", k=1, mode="lexical") == []
+    assert qa_retriever.search("game pieces and a board", k=1, mode="lexical") == []
 
 
-def test_lexical_mode_scores_only_matching_chunks(small_retriever):
-    hits = small_retriever.search("Eyjafjallajokull", k=5, mode="lexical")
+def test_lexical_mode_scores_only_matching_chunks(qa_retriever):
+    hits = qa_retriever.search("Eyjafjallajokull", k=5, mode="lexical")
     assert [h.doc_id for h in hits] == ["small/volcanoes.md"]
     assert set(hits[0].scores) == {"lexical"} and hits[0].scores["lexical"] > 0
 
 
-def test_hits_carry_exact_offsets_and_all_fields(small_retriever, small_corpus):
-    hits = small_retriever.search("queen move in Spain", k=5)
+def test_hits_carry_exact_offsets_and_all_fields(qa_retriever, qa_corpus):
+    hits = qa_retriever.search("queen move in Spain", k=5)
     assert [h.rank for h in hits] == list(range(1, len(hits) + 1))
     assert all(a.score >= b.score for a, b in zip(hits, hits[1:], strict=False))
     for hit in hits:
         assert isinstance(hit, Hit)
-        text = (small_corpus / hit.doc_id.split("/", 1)[1]).read_text(encoding="utf-8")
+        text = (qa_corpus / hit.doc_id.split("/", 1)[1]).read_text(encoding="utf-8")
         assert text[hit.start : hit.end] == hit.text
         assert set(hit.scores) == {"dense", "lexical"}
         assert hit.title and hit.chunk_id and hit.page is None
@@ -54,21 +54,21 @@ def test_hits_carry_exact_offsets_and_all_fields(small_retriever, small_corpus):
         }  # fmt: skip
 
 
-def test_k_limits_the_number_of_hits(small_retriever):
-    assert len(small_retriever.search("bread", k=1)) == 1
-    assert len(small_retriever.search("history", k=50)) == len(small_retriever.chunks)
+def test_k_limits_the_number_of_hits(qa_retriever):
+    assert len(qa_retriever.search("bread", k=1)) == 1
+    assert len(qa_retriever.search("history", k=50)) == len(qa_retriever.chunks)
 
 
 @pytest.mark.parametrize("query", ["", "   ", "\n\t"])
-def test_blank_queries_return_no_hits(small_retriever, query):
-    assert small_retriever.search(query) == []
+def test_blank_queries_return_no_hits(qa_retriever, query):
+    assert qa_retriever.search(query) == []
 
 
-def test_invalid_settings_name_the_valid_values(small_retriever):
+def test_invalid_settings_name_the_valid_values(qa_retriever):
     with pytest.raises(InvalidSetting, match="hybrid, dense, lexical"):
-        small_retriever.search("x", mode="semantic")
+        qa_retriever.search("x", mode="semantic")
     with pytest.raises(InvalidSetting, match="1 to 1000"):
-        small_retriever.search("x", k=0)
+        qa_retriever.search("x", k=0)
 
 
 def test_missing_index_gives_the_clear_error(tmp_path):
@@ -76,7 +76,7 @@ def test_missing_index_gives_the_clear_error(tmp_path):
         Retriever.load(tmp_path / "nowhere")
 
 
-def test_eight_threads_get_the_same_results_as_serial_calls(small_retriever):
+def test_eight_threads_get_the_same_results_as_serial_calls(qa_retriever):
     queries = [
         "volcano ash over Europe", "sourdough starter", "chess in Persia", "Deep Blue",
         "baking temperature", "Hekla 1104", "lactic acid", "queen move",
@@ -85,7 +85,7 @@ def test_eight_threads_get_the_same_results_as_serial_calls(small_retriever):
 
     def run(args):
         query, mode = args
-        return [(h.chunk_id, round(h.score, 6)) for h in small_retriever.search(query, 3, mode)]
+        return [(h.chunk_id, round(h.score, 6)) for h in qa_retriever.search(query, 3, mode)]
 
     serial = [run(a) for a in zip(queries, modes, strict=True)]
     with ThreadPoolExecutor(max_workers=8) as pool:

@@ -17,10 +17,10 @@ NOTE = "The zorblax reactor produces 42 megawatts of power for the northern vall
 
 
 @pytest.fixture
-def service(tmp_path: Path, small_corpus: Path, qa_embedder) -> SeedqaService:
+def service(tmp_path: Path, qa_corpus: Path, embedder) -> SeedqaService:
     """A service over a fresh index of the small corpus (not the default location)."""
-    built = SeedqaService(tmp_path / "index", embedder=qa_embedder)
-    built.index([small_corpus])
+    built = SeedqaService(tmp_path / "index", embedder=embedder)
+    built.index([qa_corpus])
     return built
 
 
@@ -63,11 +63,11 @@ def test_no_seed_bootstrap_outside_the_default_location(tmp_path: Path):
 
 
 def test_the_default_location_is_bootstrapped_with_the_seed_corpus(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, qa_embedder
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, embedder
 ):
     monkeypatch.setenv("SEEDQA_INDEX_DIR", str(tmp_path / "default"))
     messages: list[str] = []
-    service = SeedqaService(embedder=qa_embedder, on_status=messages.append)
+    service = SeedqaService(embedder=embedder, on_status=messages.append)
     assert service.uses_default_location
     answer = service.ask("How much will Xiaomi invest in 5G, AI and IoT?")
     assert "7.18 billion" in answer.answer
@@ -147,8 +147,8 @@ def test_questions_during_a_change_finish_on_one_generation(
     assert "1104" in old.ask("When did Hekla erupt?").answer  # the old one still answers
 
 
-def test_index_keeps_the_setting_left_out(service: SeedqaService, small_corpus: Path):
-    report = service.index([small_corpus], chunk_tokens=80)
+def test_index_keeps_the_setting_left_out(service: SeedqaService, qa_corpus: Path):
+    report = service.index([qa_corpus], chunk_tokens=80)
     assert report.updated and not report.added
     service.reload()
     manifest = service.assistant().retriever.stored.manifest

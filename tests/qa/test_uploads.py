@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from seedqa.qa.errors import UploadRejected
+from seedqa.qa.errors import UnsupportedFileType, UploadRejected, UploadTooLarge
 from seedqa.qa.uploads import check_upload, free_target, safe_filename, supported_suffixes
 
 
@@ -28,7 +28,7 @@ def test_check_upload_accepts_a_good_file(tmp_path):
 def test_check_upload_rejects_type_size_and_unreadable_files(tmp_path):
     exe = tmp_path / "tool.exe"
     exe.write_bytes(b"MZ\x00\x00")
-    with pytest.raises(UploadRejected, match=r"tool\.exe: file type \.exe is not supported"):
+    with pytest.raises(UnsupportedFileType, match=r"tool\.exe: file type \.exe is not supported"):
         check_upload(exe)
     empty = tmp_path / "empty.txt"
     empty.write_bytes(b"")
@@ -40,7 +40,7 @@ def test_check_upload_rejects_type_size_and_unreadable_files(tmp_path):
         check_upload(broken)
     big = tmp_path / "big.txt"
     big.write_text("x" * 11, encoding="utf-8")
-    with pytest.raises(UploadRejected, match=r"big\.txt is 0\.0 MB; the limit is"):
+    with pytest.raises(UploadTooLarge, match=r"big\.txt is 0\.0 MB; the limit is"):
         check_upload(big, max_bytes=10)
 
 

@@ -99,7 +99,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 
 @pytest.fixture(scope="session")
-def seed_index(server: Server) -> Path:
+def server_index(server: Server) -> Path:
     """The server's index of the seed corpus (built on its first start)."""
     return server.index_dir
 

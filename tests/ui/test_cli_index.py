@@ -102,10 +102,10 @@ def test_mixed_inputs_index_the_good_file_and_name_each_bad_one(
 
 
 def test_nothing_indexable_exits_non_zero_and_keeps_the_index(
-    small_corpus: Path, tmp_path: Path, bad_inputs, embedder
+    editable_corpus: Path, tmp_path: Path, bad_inputs, embedder
 ) -> None:
     index_dir = tmp_path / "idx"
-    build_index([small_corpus], index_dir, embedder=embedder)
+    build_index([editable_corpus], index_dir, embedder=embedder)
     before = read_manifest(index_dir)
     # The installed console script, as a user runs it (no model is loaded on this path).
     result = subprocess.run(
@@ -147,10 +147,10 @@ def test_empty_folder_alone_is_nothing_to_index(tmp_path: Path, capsys) -> None:
     ],
 )
 def test_invalid_chunk_settings_are_one_clear_line(
-    small_corpus: Path, tmp_path: Path, capsys, options: list[str], message: str
+    editable_corpus: Path, tmp_path: Path, capsys, options: list[str], message: str
 ) -> None:
     index_dir = tmp_path / "idx"
-    code = main(["index", str(small_corpus), "--index-dir", str(index_dir), "-q", *options])
+    code = main(["index", str(editable_corpus), "--index-dir", str(index_dir), "-q", *options])
     out, err = capsys.readouterr()
     assert code == 2 and out == ""
     assert err.splitlines() == [f"seedqa: error: {err.split('error: ', 1)[1].strip()}"]
@@ -168,11 +168,11 @@ def test_non_numeric_or_negative_chunk_tokens_are_usage_errors(value: str, capsy
 
 
 def test_model_errors_are_one_clear_line(
-    small_corpus: Path, tmp_path: Path, capsys, embedder
+    editable_corpus: Path, tmp_path: Path, capsys, embedder
 ) -> None:
     # A model that cannot be loaded offline.
     fresh = tmp_path / "fresh"
-    argv = ["index", str(small_corpus), "--index-dir", str(fresh), "-q"]
+    argv = ["index", str(editable_corpus), "--index-dir", str(fresh), "-q"]
     assert main([*argv, "--model", "/nonexistent/model"]) == 2
     out, err = capsys.readouterr()
     assert out == "" and "Traceback" not in err
@@ -182,9 +182,9 @@ def test_model_errors_are_one_clear_line(
 
     # Another model than the one an existing index was built with.
     index_dir = tmp_path / "idx"
-    build_index([small_corpus], index_dir, embedder=embedder)
+    build_index([editable_corpus], index_dir, embedder=embedder)
     before = read_manifest(index_dir)
-    argv = ["index", str(small_corpus), "--index-dir", str(index_dir), "-q"]
+    argv = ["index", str(editable_corpus), "--index-dir", str(index_dir), "-q"]
     assert main([*argv, "--model", "/nonexistent/model"]) == 2
     out, err = capsys.readouterr()
     assert out == "" and "Traceback" not in err and err.count("\n") == 1
@@ -268,11 +268,11 @@ class BuildProcess:
 
 
 def test_killed_or_interrupted_build_leaves_previous_index(
-    small_corpus: Path, big_corpus: Path, tmp_path: Path, embedder
+    editable_corpus: Path, big_corpus: Path, tmp_path: Path, embedder
 ) -> None:
     killed_dir, interrupted_dir = tmp_path / "killed", tmp_path / "interrupted"
     for index_dir in (killed_dir, interrupted_dir):
-        build_index([small_corpus], index_dir, embedder=embedder)
+        build_index([editable_corpus], index_dir, embedder=embedder)
     before = read_manifest(killed_dir)
 
     # Both builds run at once (each with its own index) to share the model-loading wait.
@@ -297,7 +297,7 @@ def test_killed_or_interrupted_build_leaves_previous_index(
     stale = killed_dir / "gen-0.tmp"
     stale.mkdir(exist_ok=True)
     (stale / "chunks.jsonl").write_text('{"doc_id": ', encoding="utf-8")
-    report = build_index([small_corpus], killed_dir, embedder=embedder)
+    report = build_index([editable_corpus], killed_dir, embedder=embedder)
     assert report.wrote is False and report.unchanged == 3
     assert not list(killed_dir.glob("gen-*.tmp"))
     assert load_index(killed_dir).manifest.documents == before.documents

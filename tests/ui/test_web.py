@@ -27,9 +27,9 @@ def test_parse_auth():
             parse_auth(bad)
 
 
-def test_chat_with_malformed_auth_fails_with_one_line(seed_index):
+def test_chat_with_malformed_auth_fails_with_one_line(server_index):
     result = subprocess.run(
-        [sys.executable, "-m", "seedqa.ui.cli", "chat", "--index-dir", str(seed_index)]
+        [sys.executable, "-m", "seedqa.ui.cli", "chat", "--index-dir", str(server_index)]
         + ["--port", "0", "--auth", "no-colon"],
         cwd=REPO,
         capture_output=True,
