@@ -12,26 +12,26 @@ from pathlib import Path
 
 import pytest
 
-from seedqa.index.embed import DEFAULT_PRECISION, Embedder, resolve_model
+from seedqa.index.embed import Embedder, resolve_model
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-_LOADED: dict[tuple[str, str], Embedder] = {}
+_LOADED: dict[tuple[str, str | None, str | None], Embedder] = {}
 
 
 @pytest.fixture(scope="session", autouse=True)
 def one_model_per_session():
     """Load each embedding model once per test session, whoever asks for it.
 
-    ``Embedder.load`` keeps returning the same real model for the same name
-    and precision, so in-process CLI runs and services reuse it too. Nothing
-    is loaded until a test needs a model.
+    ``Embedder.load`` keeps returning the same real model for the same name,
+    precision and runtime, so in-process CLI runs and services reuse it too.
+    Nothing is loaded until a test needs a model.
     """
     original = Embedder.load.__func__
 
-    def load(cls, name_or_path=None, precision=DEFAULT_PRECISION):
-        key = (resolve_model(name_or_path)[0], precision)
+    def load(cls, name_or_path=None, precision=None, runtime=None):
+        key = (resolve_model(name_or_path)[0], precision, runtime)
         if key not in _LOADED:
-            _LOADED[key] = original(cls, name_or_path, precision)
+            _LOADED[key] = original(cls, name_or_path, precision, runtime)
         return _LOADED[key]
 
     with pytest.MonkeyPatch.context() as patch:

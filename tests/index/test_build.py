@@ -261,22 +261,26 @@ def test_add_files_and_remove_document(editable_corpus: Path, tmp_path: Path, em
     assert extra.exists()
 
 
-def test_vectors_of_another_precision_are_never_mixed(small_corpus: Path, tmp_path: Path, embedder):
+def test_vectors_of_another_precision_are_never_mixed(
+    editable_corpus: Path, tmp_path: Path, embedder
+):
     """An index built in bf16 (torch) and updated by the fp32 ONNX embedder is re-embedded whole."""
     from seedqa.index.embed import Embedder
 
     bf16 = Embedder.load(runtime="torch", precision="bf16")
     index_dir = tmp_path / "idx"
-    first = build_index([small_corpus], index_dir, chunk_tokens=32, overlap_tokens=8, embedder=bf16)
+    first = build_index(
+        [editable_corpus], index_dir, chunk_tokens=32, overlap_tokens=8, embedder=bf16
+    )
     assert read_manifest(index_dir).precision == "bf16"
 
     # Querying a bf16 index with fp32 query vectors is fine (it always was: queries were fp32),
     # and an unchanged corpus is left alone.
-    assert build_index([small_corpus], index_dir, embedder=embedder).wrote is False
+    assert build_index([editable_corpus], index_dir, embedder=embedder).wrote is False
 
-    (small_corpus / "gamma.txt").write_text(NEW_GAMMA, encoding="utf-8")
+    (editable_corpus / "gamma.txt").write_text(NEW_GAMMA, encoding="utf-8")
     messages: list[str] = []
-    update = build_index([small_corpus], index_dir, embedder=embedder, on_status=messages.append)
+    update = build_index([editable_corpus], index_dir, embedder=embedder, on_status=messages.append)
     assert any("holds bf16 vectors" in m and "re-embedding all" in m for m in messages)
     assert read_manifest(index_dir).precision == "fp32"
     assert update.embedded == update.chunks >= first.chunks - 1
