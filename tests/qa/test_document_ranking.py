@@ -221,11 +221,11 @@ def test_first_distinct_keeps_first_appearance_order(rows, limit):
 
 
 @pytest.mark.parametrize("mode", MODES)
-def test_search_documents_agrees_with_chunk_search(small_retriever, mode):
+def test_search_documents_agrees_with_chunk_search(qa_retriever, mode):
     """Dense and lexical: a document ranks where its best chunk ranks among all chunks."""
     query = "ash cloud over Europe and bread starter"
-    all_chunks = small_retriever.search(query, k=len(small_retriever.chunks), mode=mode)
-    documents = small_retriever.search_documents(query, k=10, mode=mode)
+    all_chunks = qa_retriever.search(query, k=len(qa_retriever.chunks), mode=mode)
+    documents = qa_retriever.search_documents(query, k=10, mode=mode)
     assert [h.rank for h in documents] == list(range(1, len(documents) + 1))
     assert len({h.doc_id for h in documents}) == len(documents)
     if mode != "hybrid":  # hybrid fuses per document, not per chunk
@@ -238,11 +238,11 @@ def test_search_documents_agrees_with_chunk_search(small_retriever, mode):
             assert hit.scores == pytest.approx(best[hit.doc_id].scores, abs=1e-6)
 
 
-def test_search_documents_returns_every_document_when_k_allows(small_retriever):
-    n_docs = len(small_retriever.documents)
+def test_search_documents_returns_every_document_when_k_allows(qa_retriever):
+    n_docs = len(qa_retriever.documents)
     for mode in ("dense", "hybrid"):
-        hits = small_retriever.search_documents("history", k=n_docs + 5, mode=mode)
+        hits = qa_retriever.search_documents("history", k=n_docs + 5, mode=mode)
         assert len(hits) == n_docs
-        assert small_retriever.search_documents("history", k=1, mode=mode)[0] == hits[0]
-    assert small_retriever.search_documents("zzzz qqqq", k=5, mode="lexical") == []
-    assert small_retriever.search_documents("   ", k=5) == []
+        assert qa_retriever.search_documents("history", k=1, mode=mode)[0] == hits[0]
+    assert qa_retriever.search_documents("zzzz qqqq", k=5, mode="lexical") == []
+    assert qa_retriever.search_documents("   ", k=5) == []
