@@ -22,7 +22,7 @@ from seedqa.evaluation.datasets.beir import BeirData, load_beir
 from seedqa.evaluation.metrics import distinct_docs, recall_curve, rounded, trec_scores
 from seedqa.index.embed import Embedder
 from seedqa.index.errors import InvalidSetting
-from seedqa.qa.inputs import MAX_K
+from seedqa.qa.inputs import MAX_DEPTH
 from seedqa.qa.modes import MODES
 
 #: The cut-offs reported and plotted.
@@ -41,7 +41,7 @@ def parse_modes(mode: str | Sequence[str]) -> tuple[str, ...]:
 def chunk_depth(n_chunks: int, n_documents: int) -> int:
     """Chunks to retrieve so that about ``RANK_DEPTH`` distinct documents come back."""
     per_doc = n_chunks / n_documents if n_documents else 1.0
-    return min(MAX_K, max(RANK_DEPTH, math.ceil(2 * RANK_DEPTH * per_doc)))
+    return min(MAX_DEPTH, max(RANK_DEPTH, math.ceil(2 * RANK_DEPTH * per_doc)))
 
 
 def search_one(index: CorpusIndex, qid: str, text: str, mode: str, depth: int) -> QueryOutcome:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -31,17 +31,23 @@ from seedqa.index.chunk import chunk_document
 from seedqa.index.embed import Embedder, EmbeddingCache, resolve_model
 from seedqa.index.errors import IndexMismatch, InvalidSetting, NothingToIndex
 from seedqa.index.lexical import LexicalIndex
-from seedqa.index.load import LoadProblem, load_paths
+from seedqa.index.load import (
+    DEFAULT_MAX_FILE_BYTES,
+    LoadProblem,
+    check_max_file_bytes,
+    drop_duplicates,
+    load_paths,
+)
 from seedqa.index.manifest import DocumentEntry, Manifest, check_embedder
 from seedqa.index.paths import DEFAULT_CORPUS, UPLOADS_DIR
 from seedqa.index.plan import BuildSetup, Plan, plan_changes, resolve_setup
 from seedqa.index.records import Chunk, text_hash
-from seedqa.index.state import IndexState
+from seedqa.index.state import IndexState, require_recorded_sources
 from seedqa.index.store import (
     StoredIndex,
     build_lock,
     load_index,
-    remove_stale_generations,
+    remove_unfinished_builds,
     write_index,
 )
 from seedqa.index.vectors import build_vector_index, index_kind
@@ -93,6 +99,7 @@ class BuildOptions:
     progress: bool = False
     embedder: Embedder | None = None
     status: StatusSink = _ignore
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
 
 
 def build_index(
@@ -108,6 +115,7 @@ def build_index(
     progress: bool = False,
     embedder: Embedder | None = None,
     on_status: StatusSink | None = None,
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
 ) -> BuildReport:
     """Make the index at ``index_dir`` mirror the documents under ``paths``.
 
@@ -130,6 +138,7 @@ def build_index(
         progress=progress,
         embedder=embedder,
         status=on_status or _ignore,
+        max_file_bytes=check_max_file_bytes(max_file_bytes),
     )
     with build_lock(Path(index_dir)):
         return _sync(IndexState.read(index_dir), paths, options)
@@ -209,9 +218,15 @@ def _sync(
 ) -> BuildReport:
     """Plan against ``state`` and write a new generation when anything changed (lock held)."""
     started = time.perf_counter()
-    remove_stale_generations(state.directory, keep={state.generation} - {None})
+    remove_unfinished_builds(state.directory)  # generations go only once a new one is live
     if state.problem is not None and not options.rebuild:
         raise state.problem
+    if state.started and state.manifest is None and not paths:
+        # A rebuild of a broken index mirrors the sources it records, never the seeds.
+        paths, include, exclude = require_recorded_sources(state.directory, state.generation)
+        options = replace(options, include=include, exclude=exclude)
+    if state.warning:
+        options.status(f"warning: {state.warning}")
     # A rebuild re-embeds everything but keeps the index's model, settings and sources.
     previous = None if options.rebuild else state.manifest
     if previous and options.model:
@@ -225,17 +240,26 @@ def _sync(
         options.embedder,
     )
     options.status(f"Reading {', '.join(setup.sources)}")
-    loaded = load_paths(setup.sources, include=setup.include, exclude=setup.exclude)
+    loaded = load_paths(
+        setup.sources,
+        include=setup.include,
+        exclude=setup.exclude,
+        max_file_bytes=options.max_file_bytes,
+    )
     if not loaded.documents:
         raise NothingToIndex(
             "nothing could be indexed; fix the files named above or give other paths",
             tuple(loaded.problems),
         )
-    plan = plan_changes(loaded.documents, loaded.problems, previous, setup.rechunks(previous))
+    # Identical content under two paths is embedded once (the copy already indexed wins).
+    indexed = state.manifest.documents if state.manifest else {}
+    documents, duplicates = drop_duplicates(loaded.documents, indexed)
+    problems = [*loaded.problems, *duplicates]
+    plan = plan_changes(documents, loaded.problems, previous, setup.rechunks(previous))
     if previous and not plan.changed and setup.same_sources(previous):
-        return _report(state, plan, loaded.problems, started, previous.n_chunks, None)
+        return _report(state, plan, problems, started, previous.n_chunks, None)
     written = _write(state, plan, previous, setup, options)
-    return _report(state, plan, loaded.problems, started, written.chunks, written)
+    return _report(state, plan, problems, started, written.chunks, written)
 
 
 def _report(

@@ -21,6 +21,24 @@ class IndexCorrupt(SeedqaError):
     """The index directory exists but its files cannot be read."""
 
 
+class IndexNotWritable(SeedqaError):
+    """The index directory cannot be created or written (a file, read-only, no permission)."""
+
+
+def not_writable(index_dir: object, error: OSError) -> IndexNotWritable:
+    """Return the one-line ``IndexNotWritable`` for an ``OSError`` met writing ``index_dir``."""
+    if isinstance(error, FileExistsError | NotADirectoryError):
+        problem = "is a file (or inside one), not a directory"
+    elif isinstance(error, PermissionError):
+        problem = "cannot be written (permission denied)"
+    else:
+        problem = f"cannot be written ({error.strerror or error})"
+    return IndexNotWritable(
+        f"the index directory {index_dir} {problem}; choose another with --index-dir "
+        "or fix its permissions"
+    )
+
+
 class LoadError(SeedqaError):
     """A file could not be loaded (missing, empty, binary, undecodable, broken PDF...)."""
 

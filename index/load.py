@@ -14,18 +14,30 @@ that text.
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatch
 from pathlib import Path
 
-from seedqa.index.errors import LoadError
+from seedqa.index.errors import InvalidSetting, LoadError
 from seedqa.index.readers import SUPPORTED_SUFFIXES, reader_for, suffix_list
 from seedqa.index.records import Document
 
-__all__ = ["SUPPORTED_SUFFIXES", "LoadProblem", "LoadResult", "discover", "load_file", "load_paths"]
+__all__ = [
+    "DEFAULT_MAX_FILE_BYTES",
+    "SUPPORTED_SUFFIXES",
+    "LoadProblem",
+    "LoadResult",
+    "check_max_file_bytes",
+    "discover",
+    "drop_duplicates",
+    "load_file",
+    "load_paths",
+    "not_a_regular_file",
+]
 
 
 @dataclass(frozen=True)
@@ -97,10 +109,11 @@ def _walk(
             if name.startswith(".") or Path(name).suffix.lower() not in SUPPORTED_SUFFIXES:
                 continue
             path = Path(dirpath) / name
-            if not path.is_file():
-                if path.is_symlink() and not path.exists():
-                    problems.append(LoadProblem(str(path), "broken symbolic link"))
-                continue  # FIFOs, sockets, devices: never try to read them
+            special = not_a_regular_file(path)
+            if special:  # FIFOs, sockets, devices, link loops: never try to read them
+                if special != _IS_DIRECTORY:
+                    problems.append(LoadProblem(str(path), special))
+                continue
             found_supported += 1
             if _selected(prefix + name, include, exclude):
                 yielded += 1
@@ -142,7 +155,11 @@ def discover(
     seen: set[Path] = set()
 
     def add(file: Path, root: Path) -> None:
-        key = file.resolve()
+        try:
+            key = file.resolve()
+        except (OSError, RuntimeError):  # a loop that appeared meanwhile
+            problems.append(LoadProblem(str(file), _LOOP))
+            return
         if key not in seen:
             seen.add(key)
             pairs.append((file, root))
@@ -162,14 +179,62 @@ def discover(
                 problems.append(LoadProblem(str(path), _unsupported(path)))
             elif _selected(path.name, inc, exc):
                 add(path, path.parent)
-        elif path.is_symlink() and not exists:
-            problems.append(LoadProblem(str(path), "broken symbolic link"))
-        elif not exists:
+        elif not exists and not path.is_symlink():
             problems.append(LoadProblem(str(path), "no such file or directory"))
         else:
-            problems.append(LoadProblem(str(path), "not a regular file or directory"))
+            special = not_a_regular_file(path)
+            problems.append(LoadProblem(str(path), special or "not a regular file or directory"))
     pairs.sort(key=lambda pair: pair[0].parts)
     return pairs, problems
+
+
+_LOOP = "symbolic link loop; remove the link or point it at a file"
+_IS_DIRECTORY = "a directory"
+_SPECIAL = {
+    stat.S_IFIFO: "a named pipe (FIFO), not a regular file; it is never read",
+    stat.S_IFSOCK: "a socket, not a regular file; it is never read",
+    stat.S_IFCHR: "a character device, not a regular file; it is never read",
+    stat.S_IFBLK: "a block device, not a regular file; it is never read",
+    stat.S_IFDIR: _IS_DIRECTORY,
+}
+
+
+def not_a_regular_file(path: Path) -> str | None:
+    """Why ``path`` (links followed) is no regular file, or None when it is one.
+
+    Names FIFOs, sockets and devices, broken links and link loops, without
+    opening anything (opening a FIFO would block).
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            return _LOOP
+        if isinstance(error, FileNotFoundError) and path.is_symlink():
+            return "broken symbolic link"
+        return _os_reason(error)
+    if stat.S_ISREG(mode):
+        return None
+    return _SPECIAL.get(stat.S_IFMT(mode), "not a regular file; it is never read")
+
+
+#: Files larger than this are skipped unless the limit is raised (``--max-file-mb``).
+DEFAULT_MAX_FILE_BYTES = 50 * 1024 * 1024
+
+
+def check_max_file_bytes(value: object) -> int:
+    """Return the per-file size limit when it is a positive whole number of bytes."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InvalidSetting(f"max_file_bytes={value!r} is not valid; use a whole number >= 1")
+    return value
+
+
+def _too_large(size: int, limit: int) -> str:
+    """The reason a file over the per-file limit is skipped."""
+    return (
+        f"{size / 2**20:.1f} MB is over the {limit / 2**20:g} MB limit per file; "
+        "raise it with --max-file-mb"
+    )
 
 
 # --------------------------------------------------------------------------- reading
@@ -239,17 +304,23 @@ def load_paths(
     paths: Iterable[str | os.PathLike[str]] | str | os.PathLike[str],
     include: Iterable[str] = (),
     exclude: Iterable[str] = (),
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
 ) -> LoadResult:
     """Discover and load documents, collecting per-file problems instead of raising.
 
     Two files that would get the same document id (directories with the same
     name given as separate roots) keep the first and report the second.
+    Files larger than ``max_file_bytes`` are reported and not read.
     """
     pairs, problems = discover(paths, include, exclude)
     documents: list[Document] = []
     sources: dict[str, str] = {}
     for path, root in pairs:
         try:
+            size = path.stat().st_size
+            if size > max_file_bytes:
+                problems.append(LoadProblem(str(path), _too_large(size, max_file_bytes)))
+                continue
             document = load_file(path, root)
         except LoadError as error:
             problems.append(LoadProblem(error.path, error.reason))
@@ -271,3 +342,29 @@ def load_paths(
         sources[document.doc_id] = document.source
         documents.append(document)
     return LoadResult(documents=documents, problems=problems)
+
+
+def drop_duplicates(
+    documents: Sequence[Document], prefer: Collection[str] = ()
+) -> tuple[list[Document], list[LoadProblem]]:
+    """Keep one document per distinct text; report the others as skipped.
+
+    Identical content under two paths (a hard link, a copy) is indexed once:
+    the copy whose id is in ``prefer`` (already indexed) is kept, else the
+    first in path order. Each skipped path gets a ``LoadProblem`` naming the
+    document it duplicates.
+    """
+    groups: dict[str, list[Document]] = {}
+    for document in documents:
+        groups.setdefault(document.content_hash, []).append(document)
+    kept_ids = set()
+    skipped = []
+    for group in groups.values():
+        kept = next((d for d in group if d.doc_id in prefer), group[0])
+        kept_ids.add(kept.doc_id)
+        skipped += [
+            LoadProblem(d.source, f"same content as {kept.doc_id}, which is indexed once")
+            for d in group
+            if d is not kept
+        ]
+    return [d for d in documents if d.doc_id in kept_ids], skipped

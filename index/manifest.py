@@ -2,13 +2,19 @@
 
 It records the format version, the embedder (name, dimension, precision),
 the chunker settings, the vector index kind, the sources the index mirrors,
-and each document's title, source, kind, content hash and chunk count.
+each document's title, source, kind, content hash and chunk count, and the
+size and checksum of every other file of the generation (``files``).
+
+``Manifest.from_json`` checks every field's type against the dataclasses
+below: a damaged manifest raises ``ValueError`` naming the field, never an
+``AttributeError`` later.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+import typing
+from dataclasses import MISSING, asdict, dataclass, field, fields
 
 from seedqa.index.errors import IndexMismatch
 
@@ -30,6 +36,14 @@ class DocumentEntry:
 
 
 @dataclass(frozen=True)
+class FileRecord:
+    """Size in bytes and checksum (``"<algorithm>:<hex>"``) of one file of a generation."""
+
+    size: int
+    checksum: str
+
+
+@dataclass(frozen=True)
 class Manifest:
     """The self-description of an index generation."""
 
@@ -46,6 +60,7 @@ class Manifest:
     format_version: int = FORMAT_VERSION
     built_at: str = ""
     tokenizer: str = "cl100k_base"
+    files: dict[str, FileRecord] = field(default_factory=dict)
 
     @property
     def n_chunks(self) -> int:
@@ -56,25 +71,78 @@ class Manifest:
         """Serialise to indented JSON."""
         data = asdict(self)
         data["documents"] = {k: asdict(v) for k, v in sorted(self.documents.items())}
+        data["files"] = {k: asdict(v) for k, v in sorted(self.files.items())}
         return json.dumps(data, indent=2, ensure_ascii=False)
 
     @classmethod
     def from_json(cls, text: str) -> Manifest:
-        """Parse a manifest written by ``to_json``; refuse another format version."""
+        """Parse a manifest written by ``to_json``; refuse another format version.
+
+        Raises ``ValueError`` naming the first field of a wrong type, and
+        ``IndexMismatch`` for another format version.
+        """
         data = json.loads(text)
+        if not isinstance(data, dict):
+            raise ValueError(f"the manifest is a JSON {type(data).__name__}, not an object")
         version = data.get("format_version")
         if version != FORMAT_VERSION:
             raise IndexMismatch(
                 f"index format version {version} is not supported (this seedqa reads "
                 f"{FORMAT_VERSION}); rebuild it with `seedqa index --rebuild`"
             )
-        docs = {
-            k: DocumentEntry(**{**v, "page_starts": tuple(v.get("page_starts", ()))})
-            for k, v in data.pop("documents", {}).items()
-        }
-        for key in ("sources", "include", "exclude"):
-            data[key] = tuple(data.get(key, ()))
-        return cls(documents=docs, **data)
+        return _build(cls, data, "manifest")
+
+
+_HINTS: dict[type, dict[str, typing.Any]] = {}
+
+
+def _hints(record: type) -> dict[str, typing.Any]:
+    """The resolved field types of a manifest dataclass (cached)."""
+    if record not in _HINTS:
+        _HINTS[record] = typing.get_type_hints(record)
+    return _HINTS[record]
+
+
+def _build(record: type, data: object, where: str) -> typing.Any:
+    """Make ``record`` from a JSON object, checking each known field's type."""
+    if not isinstance(data, dict):
+        raise ValueError(f"{where} should be an object, not {_kind(data)}")
+    hints = _hints(record)
+    known = {f.name for f in fields(record)}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise ValueError(f"{where} has unknown field {unknown[0]!r}")
+    missing = [f.name for f in fields(record) if f.name not in data and _required(f)]
+    if missing:
+        raise ValueError(f"{where} lacks the field {missing[0]!r}")
+    values = {name: _value(value, hints[name], f"{where}.{name}") for name, value in data.items()}
+    return record(**values)
+
+
+def _required(spec: typing.Any) -> bool:
+    return spec.default is MISSING and spec.default_factory is MISSING
+
+
+def _kind(value: object) -> str:
+    return "null" if value is None else type(value).__name__
+
+
+def _value(value: object, hint: typing.Any, where: str) -> typing.Any:
+    """Check one JSON value against a type hint; return it converted (lists to tuples)."""
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if hint is str or hint is int:
+        if not isinstance(value, hint) or isinstance(value, bool):
+            raise ValueError(f"{where} should be {hint.__name__}, not {_kind(value)}")
+        return value
+    if origin is tuple:
+        if not isinstance(value, list):
+            raise ValueError(f"{where} should be a list, not {_kind(value)}")
+        return tuple(_value(v, args[0], f"{where}[{i}]") for i, v in enumerate(value))
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise ValueError(f"{where} should be an object, not {_kind(value)}")
+        return {k: _build(args[1], v, f"{where}[{k!r}]") for k, v in value.items()}
+    return value
 
 
 def check_embedder(manifest: Manifest, name: str, dimension: int | None = None) -> None:

@@ -8,6 +8,7 @@ carries the plan out.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -112,7 +113,7 @@ def plan_changes(
     """
     plan = Plan()
     old = dict(previous.documents) if previous else {}
-    failed_sources = {str(Path(p.path).resolve()) for p in problems}
+    failed_sources = {os.path.realpath(p.path) for p in problems}  # no error on link loops
     for doc in documents:
         entry = old.pop(doc.doc_id, None)
         if entry is None:

@@ -42,6 +42,7 @@ class IndexStatus:
     dimension: int
     vector_index: str
     built_at: str
+    warning: str = ""  # why answers come from a fallback generation (seedqa index --repair)
 
     def to_json(self) -> dict[str, Any]:
         """The status as JSON (the HTTP API's health schema)."""

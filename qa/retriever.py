@@ -33,7 +33,7 @@ from seedqa.index.vectors import search_vectors
 from seedqa.qa.document_ranking import DocumentRanking, QuerySignals, rank_documents
 from seedqa.qa.documents import ChunkDocuments
 from seedqa.qa.fusion import DEFAULT_DENSE_WEIGHT, FUSION_METHODS
-from seedqa.qa.inputs import DEFAULT_K, MAX_K, check_k
+from seedqa.qa.inputs import DEFAULT_K, MAX_DEPTH, MAX_K, check_depth
 from seedqa.qa.modes import (
     DEFAULT_MODE,
     MODES,
@@ -46,6 +46,7 @@ from seedqa.qa.modes import (
 __all__ = [
     "DEFAULT_FUSION",
     "DEFAULT_MODE",
+    "MAX_DEPTH",
     "MAX_K",
     "MODES",
     "Candidates",
@@ -188,7 +189,7 @@ class Retriever:
 
     def _checked(self, query: object, k: int, mode: str) -> RetrievalMode:
         chosen = retrieval_mode(mode)
-        check_k(k)
+        check_depth(k)
         if not isinstance(query, str):
             raise InvalidSetting("the query must be text")
         return chosen
@@ -198,7 +199,9 @@ class Retriever:
 
         ``mode`` is ``"hybrid"`` (dense and BM25 fused), ``"dense"`` (FAISS
         only) or ``"lexical"`` (BM25 only). An empty or whitespace query
-        returns no hits. A bad ``k`` or mode raises ``InvalidSetting``.
+        returns no hits. ``k`` may go up to ``MAX_DEPTH`` (1000, for evaluation
+        runs; requests through ``SeedqaService`` stop at ``MAX_K``, 100). A bad
+        ``k`` or mode raises ``InvalidSetting``.
         """
         chosen = self._checked(query, k, mode)
         if not query.strip() or not self.stored.chunks:

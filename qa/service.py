@@ -29,6 +29,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from seedqa.index.errors import not_writable
 from seedqa.index.paths import (
     DEFAULT_INDEX_DIR,
     INDEX_DIR_ENV,
@@ -36,8 +37,8 @@ from seedqa.index.paths import (
     default_index_dir,
     is_default_index_dir,
 )
-from seedqa.qa.errors import IndexNotFound, InvalidSetting
-from seedqa.qa.inputs import DEFAULT_K, check_k, check_mode, validate_request
+from seedqa.qa.errors import IndexNotFound, SeedqaError
+from seedqa.qa.inputs import DEFAULT_K, MAX_K, check_k, check_limit, check_mode, validate_request
 from seedqa.qa.modes import DEFAULT_MODE, MODES
 from seedqa.qa.outputs import ChangeReport, DocumentInfo, IndexStatus
 from seedqa.qa.uploads import (
@@ -50,7 +51,9 @@ from seedqa.qa.uploads import (
 # The engine (torch, FAISS, bm25s) is imported by the methods that use it, so that
 # importing this module, e.g. for ``seedqa --help``, stays cheap.
 if TYPE_CHECKING:
+    from seedqa.index.check import CheckReport
     from seedqa.index.embed import Embedder
+    from seedqa.index.recovery import RepairReport
     from seedqa.qa.answer import Answer, Assistant
     from seedqa.qa.retriever import Hit
 
@@ -60,6 +63,7 @@ __all__ = [
     "DEFAULT_MAX_UPLOAD_BYTES",
     "DEFAULT_MODE",
     "INDEX_DIR_ENV",
+    "MAX_K",
     "MODES",
     "ChangeReport",
     "DocumentInfo",
@@ -69,10 +73,6 @@ __all__ = [
 
 #: Receives one-line progress messages ("Embedding 12 chunks with ...").
 StatusSink = Callable[[str], None]
-
-
-def _ignore(message: str) -> None:
-    """A status sink that drops every message."""
 
 
 class SeedqaService:
@@ -97,33 +97,60 @@ class SeedqaService:
         on_status: StatusSink | None = None,
         progress: bool = False,
     ) -> None:
-        if isinstance(max_upload_bytes, bool) or not isinstance(max_upload_bytes, int):
-            raise InvalidSetting(f"max_upload_bytes={max_upload_bytes!r} must be a whole number")
-        if max_upload_bytes < 1:
-            raise InvalidSetting(f"max_upload_bytes={max_upload_bytes} must be at least 1")
         self.index_dir = Path(index_dir) if index_dir else default_index_dir()
+        if self.index_dir.exists() and not self.index_dir.is_dir():
+            raise not_writable(self.index_dir, FileExistsError(self.index_dir))
         self.uses_default_location = is_default_index_dir(index_dir)
         self.k = check_k(k)
         self.mode = check_mode(mode)
-        self.max_upload_bytes = max_upload_bytes
+        self.max_upload_bytes = check_limit("max_upload_bytes", max_upload_bytes)
         self.progress = progress
-        self._on_status = on_status or _ignore
+        self._on_status: StatusSink = on_status or (lambda message: None)
         self._embedder = embedder
         self._assistant: Assistant | None = None
+        self._stamp: tuple[int, int, int] | None = None  # the live pointer when loaded
+        self._failed: tuple[tuple[int, int, int] | None, SeedqaError] | None = None
+        self._warning = ""  # why the index answers from a fallback generation, if it does
         self._lock = threading.RLock()  # changes and loads, one at a time
 
     # ------------------------------------------------------------------ reading
 
     def assistant(self) -> Assistant:
-        """Return the live assistant, loading the index (or bootstrapping it) the first time."""
+        """Return the assistant over the live generation, loading it when needed.
+
+        The first call loads the index (bootstrapping the seed corpus at the
+        default location). Every call then compares a stamp of the live
+        pointer (``CURRENT``'s inode, mtime and size: one ``stat``) with the
+        one loaded; when a build outside this process (``seedqa index``) has
+        made another generation live, the next request loads it. Requests
+        already running keep the assistant they started with.
+        """
+        from seedqa.index.state import pointer_stamp
+
         current = self._assistant
-        if current is not None:
+        if current is not None and pointer_stamp(self.index_dir) == self._stamp:
             return current
         with self._lock:
+            stamp = pointer_stamp(self.index_dir)
+            if self._assistant is not None and stamp == self._stamp:
+                return self._assistant
             if self._assistant is None:
                 self.ensure_index()
-                self._assistant = self._load()
-            return self._assistant
+                stamp = pointer_stamp(self.index_dir)
+            elif self._failed is not None and self._failed[0] == stamp:
+                raise self._failed[1]  # the same broken index: do not load it again
+            try:
+                fresh = self._load()
+            except SeedqaError as error:
+                self._failed = (stamp, error)
+                raise
+            if self._assistant is not None:
+                self._on_status(
+                    "The index changed on disk: now answering from "
+                    f"{fresh.retriever.stored.generation}"
+                )
+            self._assistant, self._stamp, self._failed = fresh, stamp, None
+            return fresh
 
     def ask(
         self,
@@ -133,8 +160,10 @@ class SeedqaService:
         mode: str | None = None,
     ) -> Answer:
         """Answer ``question`` with cited sentences; ``history`` resolves follow-ups."""
-        request = validate_request(question, self._k(k), mode or self.mode)
-        return self.assistant().ask(question, history=history, k=request.k, mode=request.mode)
+        request = validate_request(question, self._k(k), mode or self.mode, history=history)
+        return self.assistant().ask(
+            request.text, history=request.history, k=request.k, mode=request.mode
+        )
 
     def search(self, query: str, k: int | None = None, mode: str | None = None) -> list[Hit]:
         """Return the top ``k`` passages for ``query`` (no answer); blank text finds nothing."""
@@ -170,6 +199,7 @@ class SeedqaService:
             dimension=manifest.dimension,
             vector_index=manifest.vector_index,
             built_at=manifest.built_at,
+            warning=self._warning,
         )
 
     @property
@@ -220,13 +250,16 @@ class SeedqaService:
         exclude: Sequence[str] = (),
         rebuild: bool = False,
         on_status: StatusSink | None = None,
+        max_file_bytes: int | None = None,
     ) -> ChangeReport:
         """Make the index mirror ``paths`` (``seedqa index``); see ``index.build.build_index``.
 
         With no ``paths`` it re-syncs the index's own sources (the seed
         corpus for a new index). Settings left out keep the index's values.
+        Files over ``max_file_bytes`` (default 50 MB) are skipped and reported.
         """
         from seedqa.index.build import build_index
+        from seedqa.index.load import DEFAULT_MAX_FILE_BYTES
 
         with self._lock:
             report = build_index(
@@ -241,6 +274,7 @@ class SeedqaService:
                 progress=self.progress,
                 embedder=self._embedder_for(model),
                 on_status=on_status or self._on_status,
+                max_file_bytes=max_file_bytes or DEFAULT_MAX_FILE_BYTES,
             )
             if report.wrote and self._assistant is not None:
                 self.reload()
@@ -299,14 +333,40 @@ class SeedqaService:
             self.reload()
         return ChangeReport.from_build(report)
 
+    def repair(self) -> RepairReport:
+        """Make the newest intact generation live again (``seedqa index --repair``).
+
+        Nothing is re-embedded or deleted; see ``index.recovery.repair_index``.
+        """
+        from seedqa.index.recovery import repair_index
+
+        with self._lock:
+            report = repair_index(self.index_dir)
+            if report.changed and self._assistant is not None:
+                self.reload()
+        return report
+
+    def check(self, deep: bool = False) -> CheckReport:
+        """Verify the index's files (sizes, checksums) and, with ``deep``, its sources.
+
+        See ``index.check.check_index``; the report's ``lines()`` are what
+        ``seedqa check`` prints.
+        """
+        from seedqa.index.check import check_index
+
+        return check_index(self.index_dir, deep=deep)
+
     def reload(self) -> Assistant:
         """Load the live index generation again and answer from it from now on.
 
         Questions already being answered finish on the generation they started with.
         """
+        from seedqa.index.state import pointer_stamp
+
         with self._lock:
+            stamp = pointer_stamp(self.index_dir)
             fresh = self._load()
-            self._assistant = fresh
+            self._assistant, self._stamp, self._failed = fresh, stamp, None
         return fresh
 
     # ------------------------------------------------------------------ internals
@@ -324,6 +384,9 @@ class SeedqaService:
         embedder = self._embedder_for(state.require().embedder)
         assistant = Assistant.load(state, embedder=embedder, k=self.k, mode=self.mode)
         self._embedder = assistant.retriever.embedder
+        self._warning = state.warning or ""
+        if state.warning:
+            self._on_status(f"warning: {state.warning}")
         return assistant
 
     def _embedder_for(self, model: str | None) -> Embedder | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
+from typing import NoReturn
 
 
 def whole_number(minimum: int) -> Callable[[str], int]:
@@ -20,6 +21,25 @@ def whole_number(minimum: int) -> Callable[[str], int]:
         return value
 
     return parse
+
+
+def k_value(text: str) -> int:
+    """Argparse type of ``-k``: the shared request check (a whole number from 1 to 100)."""
+    from seedqa.qa.errors import SeedqaError
+    from seedqa.qa.inputs import parse_k
+
+    try:
+        return parse_k(text)
+    except SeedqaError as error:
+        raise argparse.ArgumentTypeError(str(error)) from error
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line that names the fix (no usage dump)."""
+
+    def error(self, message: str) -> NoReturn:
+        """Print ``PROG: error: MESSAGE; see `PROG --help``` on stderr and exit with status 2."""
+        self.exit(2, f"{self.prog}: error: {message}; see `{self.prog} --help`\n")
 
 
 def say(message: str) -> None:

@@ -15,8 +15,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from seedqa.qa.errors import SeedqaError
-from seedqa.ui.args import say, whole_number
+from seedqa.qa.errors import InvalidSetting, SeedqaError
+from seedqa.ui.args import OneLineParser, k_value, say, whole_number
 from seedqa.ui.cli_eval import add_eval_parser
 
 if TYPE_CHECKING:
@@ -40,11 +40,32 @@ def _service(args: argparse.Namespace, quiet: bool = False) -> SeedqaService:
     """The service over ``--index-dir`` (or the default location), printing progress."""
     from seedqa.qa.service import SeedqaService
 
-    return SeedqaService(args.index_dir, on_status=None if quiet else say, progress=not quiet)
+    return SeedqaService(
+        args.index_dir,
+        embedder=getattr(args, "embedder", None),
+        on_status=_warnings_only if quiet else _status,
+        progress=not quiet and sys.stderr.isatty(),
+    )
+
+
+def _status(message: str) -> None:
+    """Print a progress line, or a warning as ``seedqa: warning: ...``, on stderr."""
+    say(f"seedqa: {message}" if message.startswith("warning:") else message)
+
+
+def _warnings_only(message: str) -> None:
+    """The status sink of quiet commands: warnings still reach the user, progress does not."""
+    if message.startswith("warning:"):
+        _status(message)
 
 
 def cmd_index(args: argparse.Namespace) -> int:
     """Run ``seedqa index``: build or update the index and print a summary."""
+    if args.repair:
+        if args.paths or args.rebuild:
+            raise InvalidSetting("--repair takes no paths and no --rebuild; run it alone")
+        print(_service(args, quiet=True).repair().summary())
+        return 0
     report = _service(args, quiet=args.quiet).index(
         args.paths or None,
         model=args.model,
@@ -53,6 +74,7 @@ def cmd_index(args: argparse.Namespace) -> int:
         include=args.include,
         exclude=args.exclude,
         rebuild=args.rebuild,
+        max_file_bytes=args.max_file_mb * 1024 * 1024,
     )
     for problem in report.problems:
         say(f"skipped {problem}")
@@ -63,6 +85,14 @@ def cmd_index(args: argparse.Namespace) -> int:
         )
     print(report.summary)
     return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Run ``seedqa check``: verify sizes and checksums (and sources with ``--deep``)."""
+    report = _service(args, quiet=True).check(deep=args.deep)
+    for line in report.lines():
+        print(line)
+    return 0 if report.ok else 1
 
 
 def _location(doc_id: str, start: int, end: int, page: int | None) -> str:
@@ -120,7 +150,7 @@ def _add_query_options(parser: argparse.ArgumentParser) -> None:
 
     _add_index_dir(parser)
     parser.add_argument(
-        "-k", type=whole_number(1), default=DEFAULT_K, help=f"passages to retrieve ({DEFAULT_K})"
+        "-k", type=k_value, default=DEFAULT_K, help=f"passages to retrieve, 1-100 ({DEFAULT_K})"
     )
     parser.add_argument("--mode", choices=MODES, default=DEFAULT_MODE, help="retrieval mode")
     parser.add_argument("--json", action="store_true", help="print JSON (schema in README)")
@@ -128,7 +158,7 @@ def _add_query_options(parser: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser with every subcommand."""
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="seedqa",
         description="Ask questions about your documents; every answer cites its sentences.",
     )
@@ -145,8 +175,27 @@ def build_parser() -> argparse.ArgumentParser:
     index.add_argument("--model", help="sentence-transformers model name or local path")
     index.add_argument("--include", action="append", default=[], metavar="GLOB")
     index.add_argument("--exclude", action="append", default=[], metavar="GLOB")
+    index.add_argument(
+        "--max-file-mb",
+        type=whole_number(1),
+        default=50,
+        metavar="N",
+        help="skip files larger than N MB (50)",
+    )
     index.add_argument("-q", "--quiet", action="store_true", help="print only the summary")
+    index.add_argument(
+        "--repair",
+        action="store_true",
+        help="make the newest intact generation live again (nothing is re-embedded)",
+    )
     index.set_defaults(handler=cmd_index)
+
+    check = sub.add_parser("check", help="verify the index's files and, with --deep, its sources")
+    _add_index_dir(check)
+    check.add_argument(
+        "--deep", action="store_true", help="also re-read every source and compare its chunks"
+    )
+    check.set_defaults(handler=cmd_check)
 
     search = sub.add_parser("search", help="print the passages that match a query")
     search.add_argument("query")
@@ -169,10 +218,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``seedqa`` console script."""
+def main(argv: Sequence[str] | None = None, *, embedder: object | None = None) -> int:
+    """Entry point of the ``seedqa`` console script; returns the exit status.
+
+    ``embedder`` is an already loaded ``Embedder`` for programs (and tests)
+    that run several commands in one process, so the model loads once.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.embedder = embedder
     handler: Callable[[argparse.Namespace], int] = args.handler
     try:
         return handler(args)
@@ -184,6 +238,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("seedqa: interrupted; the previous index is unchanged", file=sys.stderr)
         return 130
+    except OSError as error:  # the system refused something the library did not foresee
+        where = f" ({error.filename})" if error.filename else ""
+        print(
+            f"seedqa: error: {error.strerror or error}{where}; check the path and its permissions",
+            file=sys.stderr,
+        )
+        return 2
 
 
 if __name__ == "__main__":

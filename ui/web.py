@@ -32,14 +32,14 @@ from typing import Any
 import gradio as gr
 
 from seedqa.qa.errors import InvalidSetting, SeedqaError
-from seedqa.qa.service import DEFAULT_K, DEFAULT_MODE, MODES, SeedqaService
+from seedqa.qa.service import DEFAULT_K, DEFAULT_MODE, MAX_K, MODES, SeedqaService
 from seedqa.qa.uploads import megabytes
 from seedqa.ui import render
 
 #: Questions answered at the same time (the rest wait in Gradio's queue).
 CONCURRENCY = 6
-#: Largest ``k`` offered by the settings slider.
-MAX_K_SLIDER = 20
+#: Largest ``k`` offered by the settings slider: the largest any request may ask for.
+MAX_K_SLIDER = MAX_K
 #: Example questions about the seed corpus.
 EXAMPLES = (
     "How much will Xiaomi invest in 5G, AI and IoT?",
@@ -99,7 +99,7 @@ class Handlers:
         if not pending:
             return messages, turns, ""
         try:
-            answer = self.service.ask(pending, history=turns, k=int(k), mode=mode)
+            answer = self.service.ask(pending, history=turns, k=k, mode=mode)
         except SeedqaError as error:
             bubble = render.render_error(str(error))
         else:
@@ -149,14 +149,14 @@ class Handlers:
 
         Args:
             question: the question.
-            k: passages to retrieve (1-1000, default 5).
+            k: passages to retrieve (a whole number from 1 to 100, default 5).
             mode: retrieval mode: hybrid, dense or lexical.
 
         """
         try:
-            return self.service.ask(question, k=int(k), mode=mode).to_json()
+            return self.service.ask(question, k=k, mode=mode).to_json()
         except SeedqaError as error:
-            raise gr.Error(str(error)) from error
+            raise gr.Error(str(error), print_exception=False) from error  # a user error
 
 
 @dataclass

@@ -117,9 +117,13 @@ def test_identical_text_is_embedded_once_and_cache_survives_removal(
     (corpus / "copy.txt").write_text((corpus / "one.txt").read_text(), encoding="utf-8")
     index_dir = tmp_path / "idx"
     report = build_index([corpus], index_dir, chunk_tokens=24, overlap_tokens=0, embedder=embedder)
+    # copy.txt has one.txt's content: one of the two is indexed, the other is skipped by name.
+    [duplicate] = [p for p in report.problems if "same content as" in p.reason]
+    assert duplicate.reason == "same content as docs/copy.txt, which is indexed once"
+    assert duplicate.path == str((corpus / "one.txt").resolve())
     stored = load_index(index_dir)
     texts = [c.text for c in stored.chunks]
-    assert sum(1 for t in texts if t == shared) == 3  # the paragraph is a chunk in each file
+    assert sum(1 for t in texts if t == shared) == 2  # the paragraph is a chunk in each file
     assert report.chunks == len(texts) and report.embedded == len(set(texts)) < len(texts)
     vectors = stored.vectors.reconstruct_n(0, stored.vectors.ntotal)
     same = [i for i, t in enumerate(texts) if t == shared]

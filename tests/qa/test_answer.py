@@ -98,10 +98,15 @@ def test_empty_questions_are_refused_clearly(seed_assistant, question):
         seed_assistant.ask(question)
 
 
+def test_questions_over_the_length_limit_are_refused_clearly(seed_assistant):
+    with pytest.raises(InvalidQuestion, match=r"10,149 characters long; the limit is 2,000"):
+        seed_assistant.ask("How much will Xiaomi invest? " * 350)
+
+
 @pytest.mark.parametrize(
     "question",
     [
-        "How much will Xiaomi invest? " * 350,  # about 10,000 characters
+        "How much will Xiaomi invest? " * 68,  # just under the 2,000-character limit
         "How much\x00 will\x1b[31m Xiaomi invest\x7f?",
         "🚀🚀 How much will Xiaomi invest? 💰",
         "小米将在5G、人工智能和物联网上投资多少？",

@@ -45,7 +45,7 @@ def test_bad_requests_are_refused_before_loading(tmp_path: Path):
     service = SeedqaService(tmp_path / "nothing-here")
     with pytest.raises(InvalidQuestion, match="empty"):
         service.ask("  ")
-    with pytest.raises(InvalidSetting, match="1 to 1000"):
+    with pytest.raises(InvalidSetting, match="1 to 100$"):
         service.ask("What?", k=0)
     with pytest.raises(InvalidSetting, match="hybrid, dense, lexical"):
         service.search("x", mode="psychic")
