@@ -29,7 +29,7 @@ import numpy as np
 
 from seedqa.index.chunk import chunk_document
 from seedqa.index.embed import Embedder, EmbeddingCache, resolve_model
-from seedqa.index.errors import IndexMismatch, InvalidSetting, NothingToIndex
+from seedqa.index.errors import DocumentNotFound, IndexMismatch, NothingToIndex
 from seedqa.index.lexical import LexicalIndex
 from seedqa.index.load import (
     DEFAULT_MAX_FILE_BYTES,
@@ -193,7 +193,7 @@ def remove_document(
         manifest = state.require()
         entry = manifest.documents.get(doc_id)
         if entry is None:
-            raise InvalidSetting(f"no document {doc_id!r} in the index; check the document list")
+            raise DocumentNotFound(f"no document {doc_id!r} in the index; check the document list")
         sources = [s for s in manifest.sources if s != entry.source]
         exclude = list(manifest.exclude)
         if len(sources) == len(manifest.sources):  # inside a source folder

@@ -66,3 +66,7 @@ class ModelNotAvailable(SeedqaError):
 
 class InvalidSetting(SeedqaError):
     """A setting has an invalid value; the message lists valid ones."""
+
+
+class DocumentNotFound(InvalidSetting):
+    """A document id names no document in the index."""

@@ -8,6 +8,7 @@ so that the user interfaces need not import ``seedqa.index``.
 from __future__ import annotations
 
 from seedqa.index.errors import (
+    DocumentNotFound,
     IndexCorrupt,
     IndexMismatch,
     IndexNotFound,
@@ -20,6 +21,7 @@ from seedqa.index.errors import (
 )
 
 __all__ = [
+    "DocumentNotFound",
     "IndexCorrupt",
     "IndexMismatch",
     "IndexNotFound",

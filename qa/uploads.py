@@ -20,7 +20,7 @@ from seedqa.index.readers import READERS, SUPPORTED_SUFFIXES
 from seedqa.qa.errors import UnsupportedFileType, UploadRejected, UploadTooLarge
 
 #: Largest uploaded file accepted by default (``SeedqaService(max_upload_bytes=...)``).
-DEFAULT_MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+DEFAULT_MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._ ()+-]+")
 

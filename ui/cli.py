@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from seedqa.qa.errors import InvalidSetting, SeedqaError
 from seedqa.ui.args import OneLineParser, k_value, say, whole_number
 from seedqa.ui.cli_eval import add_eval_parser
+from seedqa.ui.cli_serve import add_server_parsers
 
 if TYPE_CHECKING:
     from seedqa.qa.service import SeedqaService
@@ -134,17 +135,6 @@ def cmd_ask(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_chat(args: argparse.Namespace) -> int:
-    """Run ``seedqa chat``: serve the web chat on the local machine."""
-    from seedqa.ui.web import parse_auth, serve
-
-    credentials = parse_auth(args.auth)  # a malformed --auth fails before any indexing work
-    service = _service(args)
-    service.ensure_index()
-    serve(service, host=args.host, port=args.port, credentials=credentials)
-    return 0
-
-
 def _add_query_options(parser: argparse.ArgumentParser) -> None:
     from seedqa.qa.service import DEFAULT_K, DEFAULT_MODE, MODES
 
@@ -207,13 +197,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_query_options(ask)
     ask.set_defaults(handler=cmd_ask)
 
-    chat = sub.add_parser("chat", help="open the web chat (Gradio) on this machine")
-    _add_index_dir(chat)
-    chat.add_argument("--host", default="127.0.0.1", help="address to bind (127.0.0.1)")
-    chat.add_argument("--port", type=int, default=7860, help="port (7860)")
-    chat.add_argument("--auth", metavar="USER:PASSWORD", help="require this login")
-    chat.set_defaults(handler=cmd_chat)
-
+    add_server_parsers(sub)
     add_eval_parser(sub)
     return parser
 

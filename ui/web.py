@@ -23,7 +23,6 @@ import os
 
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # before gradio is imported: no telemetry
 
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -313,30 +312,3 @@ def launch_options(
         "theme": THEME,
         "css": render.CSS,
     }
-
-
-def serve(
-    service: SeedqaService,
-    host: str = "127.0.0.1",
-    port: int = 7860,
-    credentials: tuple[str, str] | None = None,
-) -> None:
-    """Serve the chat over ``service`` on ``host:port`` until interrupted; print the URL.
-
-    ``credentials`` (from ``parse_auth``) require a login. Nothing is shared
-    or fetched from outside: no public link, no analytics, local fonts only.
-    """
-    print(f"Loading the index at {service.index_dir}…", file=sys.stderr, flush=True)
-    documents = len(service.documents())
-    app = build_app(service)
-    options = launch_options(host, port, credentials, service.max_upload_bytes)
-    try:
-        _, local_url, _ = app.launch(**options)
-    except OSError as error:
-        raise InvalidSetting(
-            f"cannot listen on {host}:{port} ({error}); choose another with --port"
-        ) from error
-    login = " (login required)" if credentials else ""
-    indexed = f"{documents} document{'s' if documents != 1 else ''} indexed"
-    print(f"seedqa chat: {indexed}; open {local_url}{login} (Ctrl+C to stop)", flush=True)
-    app.block_thread()
