@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import os
 import random
@@ -39,6 +40,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -47,6 +49,10 @@ import httpx
 REPO = Path(__file__).resolve().parents[1]
 GENERATION_HEADER = "x-seedqa-generation"
 START_TIMEOUT_S = 300
+PREFIXES = ("", "Please tell me: ", "Quick question: ", "I'd like to know: ", "Tell me: ",
+            "Out of curiosity: ", "One more thing: ", "I wonder: ", "Can you check: ", "So, ")
+SUFFIXES = ("", " Thanks.", " Thank you!", " Cheers.", " Much appreciated.", " Just curious.",
+            " Please help.", " Thanks in advance.", " Briefly, please.", " Any idea?")
 REVISION_QUESTIONS = (
     "What is the budget of the Zorblat project?",
     "Where does the Zorblat team meet?",
@@ -96,11 +102,16 @@ def revision_text(number: int) -> str:
     )
 
 
-def load_questions() -> list[str]:
-    """The seed QA set's questions plus questions about the revision document."""
+def load_questions(seed: int = 0) -> list[str]:
+    """Distinct questions, shuffled: the seed QA set's and the revision document's, each
+    asked in several wordings, so that no answer comes from the server's query cache."""
     lines = (REPO / "eval/seed_questions.jsonl").read_text(encoding="utf-8").splitlines()
-    questions = [json.loads(line)["question"] for line in lines if line.strip()]
-    return questions + list(REVISION_QUESTIONS)
+    base = [json.loads(line)["question"] for line in lines if line.strip()]
+    base += list(REVISION_QUESTIONS)
+    questions = [f"{before}{question}{after}" for question in base
+                 for before in PREFIXES for after in SUFFIXES]  # fmt: skip
+    random.Random(seed).shuffle(questions)
+    return questions
 
 
 def loadavg() -> str:
@@ -209,11 +220,10 @@ async def ask(client: httpx.AsyncClient, number: int, question: str) -> Outcome:
 
 
 async def client_loop(
-    client: httpx.AsyncClient, number: int, questions: list[str], count: int
+    client: httpx.AsyncClient, number: int, questions: Iterator[str], count: int
 ) -> list[Outcome]:
     """One client: ``count`` questions, each sent when the previous answer arrived."""
-    rng = random.Random(number)
-    return [await ask(client, number, rng.choice(questions)) for _ in range(count)]
+    return [await ask(client, number, next(questions)) for _ in range(count)]
 
 
 async def writer_loop(
@@ -249,7 +259,7 @@ async def writer_loop(
 
 
 async def run_phase(
-    server: Server, name: str, clients: int, count: int, questions: list[str],
+    server: Server, name: str, clients: int, count: int, questions: Iterator[str],
     index_dir: Path, tables: dict, reindex: bool, interval: float,
 ) -> PhaseResult:  # fmt: skip
     """Run one phase and check every answer against its generation."""
@@ -333,7 +343,7 @@ def parse_args() -> argparse.Namespace:
 def main() -> int:
     """Build an index, start the server, run the phases, print and write the results."""
     args = parse_args()
-    questions = load_questions()
+    questions = itertools.cycle(load_questions())
     before = loadavg()
     with tempfile.TemporaryDirectory(prefix="seedqa-bench-serve-") as scratch:
         index_dir = Path(scratch) / "index"

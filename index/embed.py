@@ -28,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
+from seedqa.index.batching import QueryBatcher
 from seedqa.index.encoder import Encoder, TokenEmbeddings
 from seedqa.index.errors import InvalidSetting, ModelNotAvailable
 from seedqa.index.model_files import ModelSpec, read_model_spec
@@ -120,6 +121,7 @@ class Embedder:
     def __init__(self, encoder: Encoder, name: str) -> None:
         self._encoder = encoder
         self.name = name
+        self._queries = QueryBatcher(self.embed_batch)
 
     @classmethod
     def load(
@@ -200,8 +202,8 @@ class Embedder:
         return self.embed_batch(texts, progress=progress)
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
-        """Embed search queries."""
-        return self.embed_batch(texts)
+        """Embed search queries; concurrent callers share model calls (``index.batching``)."""
+        return self._queries.embed(list(texts))
 
     def embed_query(self, text: str) -> np.ndarray:
         """Embed one query; returns a ``(dimension,)`` vector."""

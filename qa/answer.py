@@ -92,20 +92,34 @@ class Answer:
 
 
 class Assistant:
-    """Answers questions from an index with cited sentences; safe to share across threads."""
+    """Answers questions from an index with cited sentences; safe to share across threads.
 
-    def __init__(self, retriever: Retriever, k: int = DEFAULT_K, mode: str = DEFAULT_MODE) -> None:
+    ``sentence_vectors`` is the sentence-embedding cache of an earlier
+    assistant with the same embedder (e.g. over the previous index
+    generation), so that a reload does not embed every sentence again.
+    """
+
+    def __init__(
+        self,
+        retriever: Retriever,
+        k: int = DEFAULT_K,
+        mode: str = DEFAULT_MODE,
+        sentence_vectors: SentenceVectors | None = None,
+    ) -> None:
         self.retriever = retriever
         self.k = check_k(k)
         self.mode = check_mode(mode)
-        self.sentence_vectors = SentenceVectors(retriever.embedder)
+        if sentence_vectors is None or sentence_vectors.embedder is not retriever.embedder:
+            sentence_vectors = SentenceVectors(retriever.embedder)
+        self.sentence_vectors = sentence_vectors
 
     @classmethod
     def load(cls, index_dir: str | Path | IndexState | None = None, **options: Any) -> Assistant:
         """Load the index at ``index_dir`` (default ``.seedqa``; see ``Retriever.load``)."""
         k = options.pop("k", DEFAULT_K)
         mode = options.pop("mode", DEFAULT_MODE)
-        return cls(Retriever.load(index_dir, **options), k=k, mode=mode)
+        sentences = options.pop("sentence_vectors", None)
+        return cls(Retriever.load(index_dir, **options), k=k, mode=mode, sentence_vectors=sentences)
 
     def ask(
         self,

@@ -30,10 +30,10 @@ from fastapi.security import HTTPBearer
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from seedqa.qa.service import SeedqaService
-from seedqa.ui.api_errors import error_response, error_responses
+from seedqa.ui.api_errors import error_response, error_responses, upload_too_large
 from seedqa.ui.api_schema import (
     AnswerOut,
     AskRequest,
@@ -49,6 +49,8 @@ GENERATION_HEADER = "X-Seedqa-Generation"
 #: Multipart overhead allowed on top of the upload limit in one request.
 MULTIPART_SLACK_BYTES = 64 * 1024
 API_PREFIX = "/v1"
+#: The route files are uploaded to.
+UPLOADS_ROUTE = API_PREFIX + "/documents"
 
 T = TypeVar("T")
 
@@ -107,6 +109,41 @@ class BearerAuth:
         await self.app(scope, receive, send)
 
 
+class UploadLimit:
+    """ASGI middleware: refuse upload requests whose body is larger than ``limit`` bytes (413).
+
+    A declared ``Content-Length`` over the limit is refused before anything
+    is read; a body that grows past it while streaming stops being read.
+    """
+
+    def __init__(self, app: ASGIApp, path: str, limit: int, limit_text: str) -> None:
+        self.app = app
+        self.path = path
+        self.limit = limit
+        self.message = upload_too_large(limit_text)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass other requests through; count the bytes of uploads."""
+        if scope["type"] != "http" or scope["method"] != "POST" or scope["path"] != self.path:
+            await self.app(scope, receive, send)
+            return
+        declared = Headers(scope=scope).get("content-length", "")
+        if declared.isdigit() and int(declared) > self.limit:
+            await error_response(413, self.message, "UploadTooLarge")(scope, receive, send)
+            return
+        received = 0
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > self.limit:
+                raise HTTPException(413, self.message)
+            return message
+
+        await self.app(scope, counting_receive, send)
+
+
 def _is_api_path(path: str) -> bool:
     return path == API_PREFIX or path.startswith(API_PREFIX + "/")
 
@@ -156,7 +193,6 @@ def build_rest_router(context: ApiContext) -> APIRouter:
     """The /v1 routes over ``context.service``: ask, search, documents, health."""
     service = context.service
     router = APIRouter(prefix=API_PREFIX, dependencies=[Security(bearer_scheme)])
-    upload_body_limit = service.max_upload_bytes + MULTIPART_SLACK_BYTES
     version = seedqa_version()
 
     @router.post(
@@ -196,7 +232,7 @@ def build_rest_router(context: ApiContext) -> APIRouter:
 
     @router.post(
         "/documents", status_code=201, response_model=ChangeOut, tags=["documents"],
-        responses=error_responses(409, 413, 415, 422, 503), max_body_size=upload_body_limit,
+        responses=error_responses(409, 413, 415, 422, 503),
     )  # fmt: skip
     async def upload_documents(files: list[UploadFile] = File(...)) -> JSONResponse:  # noqa: B008
         """Upload files (multipart field `files`) and index them incrementally.

@@ -101,6 +101,14 @@ def error_response(
     return JSONResponse(body, status_code=status, headers=headers)
 
 
+def upload_too_large(limit_text: str) -> str:
+    """The message of an upload request over the limit."""
+    return (
+        f"the upload is larger than the limit of {limit_text} per request; "
+        "send smaller files, or fewer in one request (the server's --max-upload-mb sets it)"
+    )
+
+
 def status_of(error: SeedqaError) -> int:
     """The HTTP status that stands for a library error."""
     return next(status for cls, status in ERROR_STATUS if isinstance(error, cls))
@@ -136,12 +144,6 @@ async def _http_error(request: Request, error: Exception) -> JSONResponse:
     message = str(error.detail)
     if message == HTTPStatus(status).phrase:  # no message of our own: say what to do
         message = _HTTP_MESSAGES.get(status, message)
-    if status == 413:
-        limit = getattr(request.app.state, "upload_limit_text", "the limit")
-        message = (
-            f"the upload is larger than the limit of {limit} per request; "
-            "send smaller files, or fewer in one request"
-        )
     return error_response(status, message, "HTTPError", getattr(error, "headers", None))
 
 

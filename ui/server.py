@@ -37,8 +37,11 @@ from seedqa.qa.service import SeedqaService
 from seedqa.qa.uploads import megabytes
 from seedqa.ui import web
 from seedqa.ui.api import (
+    MULTIPART_SLACK_BYTES,
+    UPLOADS_ROUTE,
     ApiContext,
     BearerAuth,
+    UploadLimit,
     build_fallback_router,
     build_rest_router,
     seedqa_version,
@@ -103,14 +106,18 @@ def build_server_app(service: SeedqaService, settings: ServerSettings | None = N
         static_url="/docs-assets",
         swagger_ui_parameters={"validatorUrl": None, "tryItOutEnabled": True},
     )
-    app.state.upload_limit_text = megabytes(service.max_upload_bytes)
     install_error_handlers(app)
     context = ApiContext(service, settings.workers)
     routers = (build_rest_router(context), build_openai_router(context))
     for router in routers:
         app.include_router(router)
     app.include_router(build_fallback_router(*routers))
-    if settings.api_key:
+    limit = service.max_upload_bytes + MULTIPART_SLACK_BYTES
+    app.add_middleware(
+        UploadLimit, path=UPLOADS_ROUTE, limit=limit,
+        limit_text=megabytes(service.max_upload_bytes),
+    )  # fmt: skip
+    if settings.api_key:  # added last, so it runs first: no key, no upload read
         app.add_middleware(BearerAuth, api_key=settings.api_key)
     chat = web.build_app(service)
     gr.mount_gradio_app(app, chat, path="/", **_gradio_mount_options(service, settings))
@@ -161,15 +168,20 @@ class _Server(uvicorn.Server):
 def serve(service: SeedqaService, settings: ServerSettings) -> None:
     """Serve the API and the chat over ``service`` until interrupted (Ctrl+C or SIGTERM).
 
-    The index is loaded (or, at the default location, built from the seed
-    corpus) and the model warmed up before the server starts listening.
+    The address is taken first (a busy port fails at once); then the index
+    is loaded (or, at the default location, built from the seed corpus) and
+    the model warmed up before the server answers.
     """
-    service.ensure_index()
-    print(f"Loading the index at {service.index_dir}…", file=sys.stderr, flush=True)
-    documents = len(service.documents())
-    service.search("warm up", k=1)
     sock = _listen(settings.host, settings.port)
-    app = build_server_app(service, settings)
+    try:
+        service.ensure_index()
+        print(f"Loading the index at {service.index_dir}…", file=sys.stderr, flush=True)
+        documents = len(service.documents())
+        service.search("warm up", k=1)
+        app = build_server_app(service, settings)
+    except BaseException:
+        sock.close()
+        raise
     url = _base_url(sock, settings.host)
     indexed = f"{documents} document{'s' if documents != 1 else ''} indexed"
     login = " (chat login required)" if settings.credentials else ""
@@ -179,11 +191,7 @@ def serve(service: SeedqaService, settings: ServerSettings) -> None:
         f"{url}v1 for the API{key}, {url}docs for its docs (Ctrl+C to stop)"
     )
     config = uvicorn.Config(
-        app,
-        log_level="warning",
-        access_log=False,
-        timeout_graceful_shutdown=3,
+        app, log_level="warning", access_log=False, timeout_graceful_shutdown=3,
         server_header=False,
-    )
-    server = _Server(config, banner, url, settings.open_browser)
-    server.run(sockets=[sock])
+    )  # fmt: skip
+    _Server(config, banner, url, settings.open_browser).run(sockets=[sock])

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from api_settings import API_KEY, UPLOAD_LIMIT_MB
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -42,14 +43,26 @@ def server_env() -> dict[str, str]:
         "HF_HUB_OFFLINE": "1",
         "TRANSFORMERS_OFFLINE": "1",
         "PYTHONUNBUFFERED": "1",
+        "SEEDQA_API_KEY": "",
     }
 
 
-def start_server(index_dir: Path, log: Path, *extra: str) -> Server:
-    """Start `seedqa chat` on ``index_dir`` as its default location; wait until it answers."""
+def start_server(
+    index_dir: Path,
+    log: Path,
+    *extra: str,
+    command_name: str = "chat",
+    env_extra: dict[str, str] | None = None,
+) -> Server:
+    """Start `seedqa chat` (or `serve`) on ``index_dir`` as its default location.
+
+    Waits until it answers; `chat` is told not to open a browser.
+    """
     port = free_port()
-    command = [sys.executable, "-m", "seedqa.ui.cli", "chat", "--port", str(port), *extra]
-    env = {**server_env(), "SEEDQA_INDEX_DIR": str(index_dir)}
+    if command_name == "chat":
+        extra = ("--no-browser", *extra)
+    command = [sys.executable, "-m", "seedqa.ui.cli", command_name, "--port", str(port), *extra]
+    env = {**server_env(), "SEEDQA_INDEX_DIR": str(index_dir), **(env_extra or {})}
     handle = log.open("wb")
     process = subprocess.Popen(
         command, cwd=REPO, env=env, stdout=handle, stderr=subprocess.STDOUT
@@ -134,3 +147,32 @@ def browser(tmp_path: Path):
         yield driver
     finally:
         driver.quit()
+
+
+
+@pytest.fixture(scope="session")
+def api_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """`seedqa serve` with an API key, a chat login and a 1 MB upload limit, on a fresh index.
+
+    Like `server`, it builds its own seed index on first start.
+    """
+    index_dir = tmp_path_factory.mktemp("api-index") / "index"
+    log = tmp_path_factory.mktemp("api-server") / "server.log"
+    running = start_server(
+        index_dir, log, "--max-upload-mb", str(UPLOAD_LIMIT_MB), "--auth", "alice:s3cret",
+        command_name="serve", env_extra={"SEEDQA_API_KEY": API_KEY},
+    )  # fmt: skip
+    try:
+        yield running
+    finally:
+        stop_server(running.process)
+
+
+@pytest.fixture(scope="session")
+def api(api_server: Server) -> Iterator:
+    """An httpx client of `api_server` that sends the API key."""
+    import httpx
+
+    headers = {"Authorization": f"Bearer {API_KEY}"}
+    with httpx.Client(base_url=api_server.url.rstrip("/"), headers=headers, timeout=120) as client:
+        yield client
