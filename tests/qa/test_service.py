@@ -10,7 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from seedqa.qa.errors import IndexNotFound, InvalidQuestion, InvalidSetting, UploadRejected
+from seedqa.qa.errors import (
+    DocumentNotFound,
+    IndexNotFound,
+    InvalidQuestion,
+    InvalidSetting,
+    UnsupportedFileType,
+    UploadTooLarge,
+)
 from seedqa.qa.service import SeedqaService
 
 NOTE = "The zorblax reactor produces 42 megawatts of power for the northern valley.\n"
@@ -80,7 +87,9 @@ def test_upload_then_remove(service: SeedqaService, tmp_path: Path):
     note = tmp_path / "zorblax.txt"
     note.write_text(NOTE, encoding="utf-8")
     before = service.status().generation
+    sentences = service.assistant().sentence_vectors
     report = service.add_uploads([(note, "../Zorblax notes.txt")])
+    assert service.assistant().sentence_vectors is sentences  # kept across the reload
     assert report.stored_files == ("Zorblax notes.txt",)
     assert report.added == ("uploads/Zorblax notes.txt",) and report.documents == 4
     assert (service.index_dir / "uploads" / "Zorblax notes.txt").read_text() == NOTE
@@ -90,7 +99,7 @@ def test_upload_then_remove(service: SeedqaService, tmp_path: Path):
     removed = service.remove("uploads/Zorblax notes.txt")
     assert removed.removed == ("uploads/Zorblax notes.txt",) and removed.documents == 3
     assert not (service.index_dir / "uploads" / "Zorblax notes.txt").exists()
-    with pytest.raises(InvalidSetting, match="no document"):
+    with pytest.raises(DocumentNotFound, match="no document"):
         service.remove("uploads/Zorblax notes.txt")
 
 
@@ -100,7 +109,7 @@ def test_a_rejected_upload_changes_nothing(service: SeedqaService, tmp_path: Pat
     bad = tmp_path / "bad.exe"
     bad.write_bytes(b"MZ\x00\x00")
     before = service.status().generation
-    with pytest.raises(UploadRejected, match="bad.exe"):
+    with pytest.raises(UnsupportedFileType, match="bad.exe"):
         service.add_uploads([(good, "good.txt"), (bad, "bad.exe")])
     assert not (service.index_dir / "uploads").exists()
     assert service.status().generation == before and len(service.documents()) == 3
@@ -109,7 +118,7 @@ def test_a_rejected_upload_changes_nothing(service: SeedqaService, tmp_path: Pat
 def test_upload_size_limit_is_the_services(tmp_path: Path):
     big = tmp_path / "big.txt"
     big.write_text("word " * 100, encoding="utf-8")
-    with pytest.raises(UploadRejected, match="the limit is"):
+    with pytest.raises(UploadTooLarge, match="the limit is"):
         SeedqaService(tmp_path / "index", max_upload_bytes=100).check_upload(big)
 
 
