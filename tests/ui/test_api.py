@@ -258,6 +258,24 @@ def test_removing_the_only_document_is_refused(api):
     assert [d["doc_id"] for d in api.get("/v1/documents").json()["documents"]] == [SEED_ID]
 
 
+def test_a_broken_index_on_disk_gives_503_and_answers_go_on(api, api_server):
+    live = api_server.index_dir / (api_server.index_dir / "CURRENT").read_text().strip()
+    manifest = live / "manifest.json"
+    saved = manifest.read_bytes()
+    manifest.write_text("{ not json", encoding="utf-8")
+    try:
+        files = {"files": ("note.txt", b"A note about nothing in particular.\n", "text/plain")}
+        response = api.post("/v1/documents", files=files)
+        error_message(response, 503)
+        assert response.json()["error"]["type"] == "IndexCorrupt"
+    finally:
+        manifest.write_bytes(saved)
+    question = "How much will Xiaomi invest in 5G, AI and IoT?"
+    answer = api.post("/v1/ask", json={"question": question})
+    assert answer.status_code == 200 and "$7.18 billion" in answer.json()["answer"]
+    assert "note.txt" not in uploads(api_server)
+
+
 def test_help_and_the_cli_commands_do_not_import_the_server_stack():
     code = (
         "import sys; from seedqa.ui import cli; "
