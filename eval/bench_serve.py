@@ -88,6 +88,7 @@ class PhaseResult:
     seconds: float
     generations_served: int = 0
     changes: int = 0
+    server_cpu_ms_per_answer: float = 0.0
     error_examples: list[str] = field(default_factory=list)
     loadavg_after: str = ""
 
@@ -120,6 +121,12 @@ def loadavg() -> str:
         return " ".join(Path("/proc/loadavg").read_text().split()[:3])
     except OSError:
         return "n/a"
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """CPU time (user + system, all threads) used so far by process ``pid``."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def free_port() -> int:
@@ -274,11 +281,12 @@ async def run_phase(
                                             writer_errors))
             if reindex else None
         )  # fmt: skip
-        started = time.perf_counter()
+        started, cpu_before = time.perf_counter(), process_cpu_seconds(server.process.pid)
         results = await asyncio.gather(
             *(client_loop(client, n, questions, count) for n in range(clients))
         )
         seconds = time.perf_counter() - started
+        cpu = process_cpu_seconds(server.process.pid) - cpu_before
         stop.set()
         changes = await writer if writer else 0
     outcomes = [o for result in results for o in result]
@@ -300,6 +308,7 @@ async def run_phase(
         seconds=round(seconds, 2),
         generations_served=len({o.generation for o in outcomes if o.generation}),
         changes=changes,
+        server_cpu_ms_per_answer=round(cpu * 1000 / len(outcomes), 1),
         error_examples=problems[:5],
         loadavg_after=loadavg(),
     )
@@ -309,13 +318,14 @@ def print_table(results: list[PhaseResult]) -> str:
     """Print and return the results as a Markdown table."""
     lines = [
         "| phase | clients | questions | errors | p50 ms | p95 ms | max ms | answers/s "
-        "| generations served | index changes | load avg after |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+        "| server CPU ms per answer | generations served | index changes | load avg after |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
     for r in results:
         lines.append(
             f"| {r.name} | {r.clients} | {r.questions} | {r.errors} | {r.p50_ms} | {r.p95_ms} "
-            f"| {r.max_ms} | {r.throughput_qps} | {r.generations_served} | {r.changes} "
+            f"| {r.max_ms} | {r.throughput_qps} | {r.server_cpu_ms_per_answer} "
+            f"| {r.generations_served} | {r.changes} "
             f"| {r.loadavg_after} |"
         )
     table = "\n".join(lines)
@@ -333,7 +343,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--questions", type=int, default=20, help="questions per client")
     parser.add_argument("--threads", type=int, default=None, help="server --threads")
     parser.add_argument("--corpus", nargs="+", default=[str(REPO / "seeds")])
-    parser.add_argument("--change-interval", type=float, default=0.5,
+    parser.add_argument("--change-interval", type=float, default=2.0,
                         help="seconds between the writer's changes")  # fmt: skip
     parser.add_argument("--json", type=Path, help="write the results as JSON")
     parser.add_argument("--markdown", type=Path, help="write the results as Markdown")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -12,6 +13,25 @@ import Stemmer
 
 _STOPWORDS = "en"
 _EMPTY_TOKEN = "\x00"
+#: Texts whose terms are remembered: the passages and sentences that answers read again and
+#: again (bm25s.tokenize costs about a millisecond of Python per call, even for one sentence).
+TERMS_CACHE_SIZE = 65_536
+_STEMMER = Stemmer.Stemmer("english")
+_STEMMER_LOCK = threading.Lock()  # a PyStemmer object is not shared between threads at once
+
+
+@functools.lru_cache(maxsize=TERMS_CACHE_SIZE)
+def text_terms(text: str) -> tuple[str, ...]:
+    """The BM25 terms of ``text`` (lowercased, stopwords removed, stemmed), remembered."""
+    with _STEMMER_LOCK:
+        tokens = bm25s.tokenize(
+            [text],
+            stopwords=_STOPWORDS,
+            stemmer=_STEMMER,
+            return_ids=False,
+            show_progress=False,
+        )
+    return tuple(tokens[0])
 
 
 class LexicalIndex:
@@ -19,8 +39,6 @@ class LexicalIndex:
 
     def __init__(self, retriever: bm25s.BM25, size: int) -> None:
         self._retriever = retriever
-        self._stemmer = Stemmer.Stemmer("english")
-        self._lock = threading.Lock()
         self.size = size
 
     @classmethod
@@ -43,15 +61,7 @@ class LexicalIndex:
 
     def tokenize(self, text: str) -> list[str]:
         """Return the BM25 terms of ``text`` (lowercased, stopwords removed, stemmed)."""
-        with self._lock:
-            tokens = bm25s.tokenize(
-                [text],
-                stopwords=_STOPWORDS,
-                stemmer=self._stemmer,
-                return_ids=False,
-                show_progress=False,
-            )
-        return list(tokens[0])
+        return list(text_terms(text))
 
     def _known(self, text: str) -> list[str]:
         vocab = self._retriever.vocab_dict

@@ -14,7 +14,6 @@ Example:
 
 from __future__ import annotations
 
-import hmac
 import os
 import shutil
 import tempfile
@@ -27,13 +26,12 @@ import anyio
 from fastapi import APIRouter, File, Request, Security, UploadFile
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPBearer
-from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from seedqa.qa.service import SeedqaService
-from seedqa.ui.api_errors import error_response, error_responses, upload_too_large
+from seedqa.ui.api_errors import error_responses
+from seedqa.ui.api_middleware import API_PREFIX
 from seedqa.ui.api_schema import (
     AnswerOut,
     AskRequest,
@@ -46,11 +44,8 @@ from seedqa.ui.api_schema import (
 
 #: The response header naming the index generation that answered.
 GENERATION_HEADER = "X-Seedqa-Generation"
-#: Multipart overhead allowed on top of the upload limit in one request.
-MULTIPART_SLACK_BYTES = 64 * 1024
-API_PREFIX = "/v1"
-#: The route files are uploaded to.
-UPLOADS_ROUTE = API_PREFIX + "/documents"
+#: Worker threads per CPU core for questions (measured with eval/bench_serve.py).
+THREADS_PER_CORE = 8
 
 T = TypeVar("T")
 
@@ -61,12 +56,23 @@ bearer_scheme = HTTPBearer(
 )
 
 
+def default_workers() -> int:
+    """Questions answered at once by default: ``THREADS_PER_CORE`` per CPU core."""
+    return THREADS_PER_CORE * (os.cpu_count() or 1)
+
+
 class ApiContext:
-    """The service behind the API and the thread lanes its calls run in."""
+    """The service behind the API and the thread lanes its calls run in.
+
+    ``workers`` threads answer questions (default ``default_workers()``).
+    More threads than cores pay off because a question spends most of its
+    time waiting for the embedding model, and the questions waiting
+    together are embedded in one call (``index.batching``).
+    """
 
     def __init__(self, service: SeedqaService, workers: int | None = None) -> None:
         self.service = service
-        self.workers = max(1, workers or os.cpu_count() or 1)
+        self.workers = max(1, workers or default_workers())
         self.reads = anyio.CapacityLimiter(self.workers)
         self.changes = anyio.CapacityLimiter(1)
 
@@ -77,75 +83,6 @@ class ApiContext:
     async def change(self, function: Callable[..., T], *args: Any) -> T:
         """Run an upload or removal in the change lane (one at a time)."""
         return await anyio.to_thread.run_sync(partial(function, *args), limiter=self.changes)
-
-
-class BearerAuth:
-    """ASGI middleware: with an API key set, every /v1 request needs ``Authorization: Bearer KEY``.
-
-    It answers 401 before the request body is read, so an unauthorised
-    upload costs nothing.
-    """
-
-    def __init__(self, app: ASGIApp, api_key: str) -> None:
-        self.app = app
-        self._key = api_key.encode("utf-8")
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Check the token of /v1 requests, pass everything else through."""
-        if scope["type"] == "http" and _is_api_path(scope.get("path", "")):
-            scheme, _, token = Headers(scope=scope).get("authorization", "").partition(" ")
-            if scheme.lower() != "bearer" or not hmac.compare_digest(
-                token.strip().encode("utf-8"), self._key
-            ):
-                message = (
-                    "a valid API key is required: send the header "
-                    "`Authorization: Bearer <key>` with the server's SEEDQA_API_KEY"
-                )
-                response = error_response(
-                    401, message, "Unauthorized", {"WWW-Authenticate": "Bearer"}
-                )
-                await response(scope, receive, send)
-                return
-        await self.app(scope, receive, send)
-
-
-class UploadLimit:
-    """ASGI middleware: refuse upload requests whose body is larger than ``limit`` bytes (413).
-
-    A declared ``Content-Length`` over the limit is refused before anything
-    is read; a body that grows past it while streaming stops being read.
-    """
-
-    def __init__(self, app: ASGIApp, path: str, limit: int, limit_text: str) -> None:
-        self.app = app
-        self.path = path
-        self.limit = limit
-        self.message = upload_too_large(limit_text)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Pass other requests through; count the bytes of uploads."""
-        if scope["type"] != "http" or scope["method"] != "POST" or scope["path"] != self.path:
-            await self.app(scope, receive, send)
-            return
-        declared = Headers(scope=scope).get("content-length", "")
-        if declared.isdigit() and int(declared) > self.limit:
-            await error_response(413, self.message, "UploadTooLarge")(scope, receive, send)
-            return
-        received = 0
-
-        async def counting_receive() -> Message:
-            nonlocal received
-            message = await receive()
-            received += len(message.get("body", b""))
-            if received > self.limit:
-                raise HTTPException(413, self.message)
-            return message
-
-        await self.app(scope, counting_receive, send)
-
-
-def _is_api_path(path: str) -> bool:
-    return path == API_PREFIX or path.startswith(API_PREFIX + "/")
 
 
 def _save_uploads(files: list[UploadFile], folder: Path) -> list[tuple[str, str]]:

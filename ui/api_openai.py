@@ -33,8 +33,9 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.exceptions import HTTPException
 
 from seedqa.qa.errors import InvalidQuestion
-from seedqa.ui.api import API_PREFIX, GENERATION_HEADER, ApiContext, bearer_scheme
+from seedqa.ui.api import GENERATION_HEADER, ApiContext, bearer_scheme
 from seedqa.ui.api_errors import error_responses
+from seedqa.ui.api_middleware import API_PREFIX
 from seedqa.ui.api_schema import ChatCompletionOut, ChatCompletionRequest, ModelOut, ModelsOut
 
 if TYPE_CHECKING:

@@ -9,7 +9,7 @@ return them as they are and these models document them.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
@@ -240,7 +240,3 @@ class ChatCompletionOut(BaseModel):
     system_fingerprint: str
     choices: list[ChatChoice]
 
-
-def schema_of(model: type[BaseModel]) -> dict[str, Any]:
-    """The JSON schema of ``model`` (for documenting a streamed response)."""
-    return model.model_json_schema()

@@ -36,17 +36,9 @@ from seedqa.qa.errors import InvalidSetting
 from seedqa.qa.service import SeedqaService
 from seedqa.qa.uploads import megabytes
 from seedqa.ui import web
-from seedqa.ui.api import (
-    MULTIPART_SLACK_BYTES,
-    UPLOADS_ROUTE,
-    ApiContext,
-    BearerAuth,
-    UploadLimit,
-    build_fallback_router,
-    build_rest_router,
-    seedqa_version,
-)
+from seedqa.ui.api import ApiContext, build_fallback_router, build_rest_router, seedqa_version
 from seedqa.ui.api_errors import install_error_handlers
+from seedqa.ui.api_middleware import BearerAuth, BodyLimit
 from seedqa.ui.api_openai import build_openai_router
 
 #: The environment variable holding the optional API key.
@@ -65,8 +57,9 @@ The web chat is at `/`.
 class ServerSettings:
     """How ``serve`` listens: address, optional API key and chat login, worker threads.
 
-    ``workers`` is the number of questions answered at once (default: the
-    CPU cores); ``open_browser`` opens the chat once the server listens.
+    ``workers`` is the number of questions answered at once (default: 8 per
+    CPU core, ``ui.api.default_workers``); ``open_browser`` opens the chat
+    once the server listens.
     """
 
     host: str = DEFAULT_HOST
@@ -112,10 +105,9 @@ def build_server_app(service: SeedqaService, settings: ServerSettings | None = N
     for router in routers:
         app.include_router(router)
     app.include_router(build_fallback_router(*routers))
-    limit = service.max_upload_bytes + MULTIPART_SLACK_BYTES
     app.add_middleware(
-        UploadLimit, path=UPLOADS_ROUTE, limit=limit,
-        limit_text=megabytes(service.max_upload_bytes),
+        BodyLimit, upload_limit=service.max_upload_bytes,
+        upload_limit_text=megabytes(service.max_upload_bytes),
     )  # fmt: skip
     if settings.api_key:  # added last, so it runs first: no key, no upload read
         app.add_middleware(BearerAuth, api_key=settings.api_key)

@@ -164,6 +164,11 @@ def test_bad_requests_get_the_right_status_and_one_line(api, method, path, body,
     assert fragment in error_message(response, status)
 
 
+def test_a_huge_question_body_is_refused_before_it_is_read(api):
+    response = api.post("/v1/ask", json={"question": "why " * 1_200_000})
+    assert "request body is larger than 4 MB" in error_message(response, 413)
+
+
 def test_documents_lists_the_seed_article(api):
     response = api.get("/v1/documents")
     assert response.status_code == 200
