@@ -382,10 +382,8 @@ class SeedqaService:
 
         state = IndexState.read(self.index_dir)
         embedder = self._embedder_for(state.require().embedder)
-        previous = self._assistant.sentence_vectors if self._assistant else None
-        assistant = Assistant.load(
-            state, embedder=embedder, k=self.k, mode=self.mode, sentence_vectors=previous
-        )
+        reuse = {"sentence_vectors": self._assistant.sentence_vectors} if self._assistant else {}
+        assistant = Assistant.load(state, embedder=embedder, k=self.k, mode=self.mode, **reuse)
         self._embedder = assistant.retriever.embedder
         self._warning = state.warning or ""
         if state.warning:

@@ -25,6 +25,7 @@ from seedqa.qa.errors import (
     IndexCorrupt,
     IndexMismatch,
     IndexNotFound,
+    IndexNotWritable,
     LoadError,
     ModelNotAvailable,
     NothingToIndex,
@@ -47,6 +48,7 @@ ERROR_STATUS: tuple[tuple[type[SeedqaError], int], ...] = (
     (IndexNotFound, 503),
     (IndexCorrupt, 503),
     (IndexMismatch, 503),
+    (IndexNotWritable, 503),
     (ModelNotAvailable, 503),
     (SeedqaError, 400),
 )

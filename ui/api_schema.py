@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt
 
 from seedqa.qa.inputs import MAX_K
 from seedqa.qa.modes import MODES
 
-_K = f"passages to retrieve, 1 to {MAX_K} (default 5)"
+_K = f"passages to retrieve, a whole number from 1 to {MAX_K} (default 5)"
 _MODE = f"retrieval mode: {', '.join(MODES)} (default hybrid)"
 
 
@@ -59,7 +59,7 @@ class AskRequest(BaseModel):
         default_factory=list,
         description="earlier turns, oldest first: {question, answer} or {role, content}",
     )
-    k: StrictInt | None = Field(default=None, description=_K)
+    k: StrictInt | StrictFloat | None = Field(default=None, description=_K)
     mode: str | None = Field(default=None, description=_MODE)
 
     def history_items(self) -> list[dict[str, str]]:
@@ -77,7 +77,7 @@ class SearchRequest(BaseModel):
     """``POST /v1/search``: a query and retrieval settings."""
 
     query: str = Field(examples=["overseas revenue"])
-    k: StrictInt | None = Field(default=None, description=_K)
+    k: StrictInt | StrictFloat | None = Field(default=None, description=_K)
     mode: str | None = Field(default=None, description=_MODE)
 
 
@@ -94,7 +94,7 @@ class ChatCompletionRequest(BaseModel):
     model: str = Field(examples=["seedqa"])
     messages: list[ChatMessage]
     stream: bool = False
-    k: StrictInt | None = Field(default=None, description=_K)
+    k: StrictInt | StrictFloat | None = Field(default=None, description=_K)
     mode: str | None = Field(default=None, description=_MODE)
 
 

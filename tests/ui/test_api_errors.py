@@ -24,6 +24,7 @@ from seedqa.ui.api_errors import error_response, status_of
         (errors.IndexNotFound("no index"), 503),
         (errors.IndexCorrupt("cannot read"), 503),
         (errors.IndexMismatch("other model"), 503),
+        (errors.IndexNotWritable("read-only"), 503),
         (errors.ModelNotAvailable("cannot load"), 503),
         (errors.SeedqaError("anything else"), 400),
     ],
