@@ -52,6 +52,8 @@ ERROR_STATUS: tuple[tuple[type[SeedqaError], int], ...] = (
     (ModelNotAvailable, 503),
     (SeedqaError, 400),
 )
+#: The names pydantic gives the members of a union in an error's location.
+_UNION_TAGS = {"int", "float", "str", "bool", "list", "dict", "none", "function-after"}
 _HTTP_MESSAGES = {
     401: "a valid API key is required: send the header `Authorization: Bearer $SEEDQA_API_KEY`",
     404: "no such route; the API is listed at /docs",
@@ -116,16 +118,30 @@ def status_of(error: SeedqaError) -> int:
     return next(status for cls, status in ERROR_STATUS if isinstance(error, cls))
 
 
+def _field_path(location: tuple) -> str:
+    """The request field an error is about, e.g. ``history.0``.
+
+    Keeps field names and list indexes, and stops at the first union member
+    or model name (``("body", "history", 0, "HistoryTurn", "question")``).
+    """
+    parts = []
+    for part in location[1:] if location[:1] == ("body",) else location:
+        if isinstance(part, str) and (part in _UNION_TAGS or part[:1].isupper() or "[" in part):
+            break
+        parts.append(str(part))
+    return ".".join(parts) or "body"
+
+
 def _validation_message(error: RequestValidationError) -> tuple[int, str]:
     """Status and one line for a request FastAPI could not parse into the route's model."""
     problems = error.errors()
     if any(p.get("type") == "json_invalid" for p in problems):
         return 400, "the request body is not valid JSON; send a JSON object"
-    parts = []
-    for problem in problems[:3]:
-        where = ".".join(str(p) for p in problem.get("loc", ()) if p != "body") or "body"
-        parts.append(f"{where}: {problem.get('msg', 'invalid')}")
-    more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
+    first: dict[str, str] = {}
+    for problem in problems:
+        first.setdefault(_field_path(tuple(problem.get("loc", ()))), problem.get("msg", "invalid"))
+    parts = [f"{where}: {message}" for where, message in list(first.items())[:3]]
+    more = f" (and {len(first) - 3} more)" if len(first) > 3 else ""
     return 422, "; ".join(parts) + more
 
 
