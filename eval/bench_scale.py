@@ -225,6 +225,9 @@ def worker(args: argparse.Namespace) -> dict:
     shutil.rmtree(workdir, ignore_errors=True)
     workdir.mkdir(parents=True)
     make = faiss_engine if args.engine.startswith("faiss") else milvus_engine
+    if make is milvus_engine:  # count the engine's data and indexes, not its code
+        import milvus_lite.adapter.grpc.server  # noqa: F401
+        import pymilvus  # noqa: F401
     load_before = load_avg()
     rss_before = anon_rss_mb()
     started = time.perf_counter()
@@ -383,11 +386,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--milvus-queries",
         type=int,
-        default=100,
+        default=30,
         help="queries per Milvus Lite setting (its search is slow at 1M)",
     )
     parser.add_argument("--out", type=Path, default=RESULTS / "bench_scale")
     parser.add_argument("--quick", action="store_true", help="20k vectors, 50 queries")
+    parser.add_argument(
+        "--append",
+        action="store_true",
+        help="add to the results already in --out (same runs replaced)",
+    )
     for name in ("--worker", "--data", "--queries-npy", "--truth", "--workdir"):
         parser.add_argument(name, help=argparse.SUPPRESS)
     parser.add_argument("--n-queries", type=int, help=argparse.SUPPRESS)
@@ -417,6 +425,10 @@ def main(argv: list[str] | None = None) -> int:
         "load_avg_start": load_avg(),
         "results": [],
     }
+    if args.append and args.out.with_suffix(".json").exists():
+        report = json.loads(args.out.with_suffix(".json").read_text())
+        runs = {(engine, n) for engine in args.engines for n in args.sizes}
+        report["results"] = [r for r in report["results"] if (r["engine"], r["n"]) not in runs]
     for n in args.sizes:
         data = dataset(base, n, args.cache, args.noise)
         paths = {
@@ -427,6 +439,7 @@ def main(argv: list[str] | None = None) -> int:
         ground_truth(data, queries)
         for engine in args.engines:
             report["results"].append(run_worker(engine, n, paths, args))
+            report["results"].sort(key=lambda r: (r["n"], ENGINES.index(r["engine"])))
             report["load_avg_end"] = load_avg()
             args.out.with_suffix(".json").write_text(json.dumps(report, indent=2))
     report["load_avg_end"] = load_avg()
