@@ -103,7 +103,7 @@ def section_indexing(
 
     stored = load_index(index_dir)
     texts = [chunk.text for chunk in stored.chunks]
-    bf16 = stored.vectors.reconstruct_n(0, stored.vectors.ntotal)
+    bf16 = stored.vectors.vectors(np.arange(len(stored.vectors)))
     chunk_docs = [corpus_id(chunk.doc_id) for chunk in stored.chunks]
     out["mean_chunk_chars"] = round(float(np.mean([len(t) for t in texts])), 1)
 

@@ -91,7 +91,7 @@ def base_vectors(index_dir: Path, cache: Path) -> np.ndarray:
         from seedqa.index.store import load_index
 
         stored = load_index(index_dir)
-        vectors = stored.vectors.reconstruct_n(0, stored.vectors.ntotal)
+        vectors = stored.vectors.vectors(np.arange(len(stored.vectors)))
         np.save(path, np.ascontiguousarray(vectors, dtype=np.float32))
     return np.load(path)
 

@@ -30,7 +30,6 @@ import numpy as np
 from seedqa.index.chunk import chunk_document
 from seedqa.index.embed import Embedder, EmbeddingCache, resolve_model
 from seedqa.index.errors import DocumentNotFound, IndexMismatch, NothingToIndex
-from seedqa.index.lexical import LexicalIndex
 from seedqa.index.load import (
     DEFAULT_MAX_FILE_BYTES,
     LoadProblem,
@@ -38,19 +37,20 @@ from seedqa.index.load import (
     drop_duplicates,
     load_paths,
 )
-from seedqa.index.manifest import DocumentEntry, Manifest, check_embedder
+from seedqa.index.manifest import DocumentEntry, Manifest, StoreSettings, check_embedder
 from seedqa.index.paths import DEFAULT_CORPUS, UPLOADS_DIR
 from seedqa.index.plan import BuildSetup, Plan, plan_changes, resolve_setup
 from seedqa.index.records import Chunk, text_hash
 from seedqa.index.state import IndexState, require_recorded_sources
 from seedqa.index.store import (
-    StoredIndex,
+    StoreRequest,
     build_lock,
-    load_index,
+    load_live,
     remove_unfinished_builds,
+    seed_cache,
     write_index,
 )
-from seedqa.index.vectors import build_vector_index, index_kind
+from seedqa.index.stores import StoreUpdate
 
 StatusSink = Callable[[str], None]
 
@@ -100,6 +100,8 @@ class BuildOptions:
     embedder: Embedder | None = None
     status: StatusSink = _ignore
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+    store: StoreRequest = StoreRequest()
+    token: str = ""
 
 
 def build_index(
@@ -116,6 +118,8 @@ def build_index(
     embedder: Embedder | None = None,
     on_status: StatusSink | None = None,
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+    store: StoreRequest | None = None,
+    store_token: str = "",
 ) -> BuildReport:
     """Make the index at ``index_dir`` mirror the documents under ``paths``.
 
@@ -139,6 +143,8 @@ def build_index(
         embedder=embedder,
         status=on_status or _ignore,
         max_file_bytes=check_max_file_bytes(max_file_bytes),
+        store=store or StoreRequest(),
+        token=store_token,
     )
     with build_lock(Path(index_dir)):
         return _sync(IndexState.read(index_dir), paths, options)
@@ -256,9 +262,11 @@ def _sync(
     documents, duplicates = drop_duplicates(loaded.documents, indexed)
     problems = [*loaded.problems, *duplicates]
     plan = plan_changes(documents, loaded.problems, previous, setup.rechunks(previous))
-    if previous and not plan.changed and setup.same_sources(previous):
+    store = options.store.resolve(state.directory, state.manifest.store if state.manifest else None)
+    same_store = previous is not None and store.same_place(previous.store)
+    if previous and not plan.changed and setup.same_sources(previous) and same_store:
         return _report(state, plan, problems, started, previous.n_chunks, None)
-    written = _write(state, plan, previous, setup, options)
+    written = _write(state, plan, previous, setup, options, store)
     return _report(state, plan, problems, started, written.chunks, written)
 
 
@@ -332,25 +340,17 @@ def _embedder(setup: BuildSetup, options: BuildOptions, previous: Manifest | Non
     return embedder
 
 
-def _seed_cache_from_index(cache: EmbeddingCache, stored: StoredIndex, keep: set[str]) -> None:
-    """Put the vectors of chunks being kept into the cache so they are not re-embedded."""
-    rows = [i for i, chunk in enumerate(stored.chunks) if chunk.doc_id in keep]
-    if not rows:
-        return
-    vectors = stored.vectors.reconstruct_n(0, stored.vectors.ntotal)
-    cache.add({text_hash(stored.chunks[i].text): vectors[i] for i in rows})
-
-
 def _write(
     state: IndexState,
     plan: Plan,
     previous: Manifest | None,
     setup: BuildSetup,
     options: BuildOptions,
+    store: StoreSettings,
 ) -> _Written:
-    """Chunk and embed what changed, then write a new generation atomically."""
-    stored = load_index(state) if previous else None
-    kept_chunks = [c for c in stored.chunks if c.doc_id in plan.keep] if stored else []
+    """Chunk and embed what changed, then write a new generation into ``store`` atomically."""
+    stored, live_chunks = load_live(state, previous, store, options.token)
+    kept_chunks = [c for c in live_chunks if c.doc_id in plan.keep] if previous else []
     options.status(f"Chunking {len(plan.fresh)} documents")
     fresh_chunks, entries = _chunk_fresh(plan, setup)
     chunks = sorted(kept_chunks + fresh_chunks, key=lambda c: (c.doc_id, c.start, c.end))
@@ -359,7 +359,7 @@ def _write(
     if options.rebuild:
         cache.clear()
     if stored and previous.precision == embedder.precision:
-        _seed_cache_from_index(cache, stored, set(plan.keep))
+        seed_cache(cache, stored, set(plan.keep))
     elif stored:  # never mix vectors of two precisions in one index: re-embed them all
         options.status(
             f"The index holds {previous.precision} vectors and this embedder makes "
@@ -375,21 +375,23 @@ def _write(
         lengths = embedder.count_model_tokens([c.text for c in fresh_chunks])
         over_window = sum(1 for n in lengths if n > embedder.max_tokens)
     options.status("Writing the index")
-    vector_index = build_vector_index(np.asarray(vectors))
     manifest = Manifest(
         embedder=embedder.name,
         dimension=embedder.dimension,
         precision=embedder.precision,
         chunk_tokens=setup.chunking.chunk_tokens,
         overlap_tokens=setup.chunking.overlap_tokens,
-        vector_index=index_kind(vector_index),
+        vector_index="",
         sources=setup.sources,
         include=setup.include,
         exclude=setup.exclude,
         documents=entries,
         built_at=datetime.now(UTC).isoformat(timespec="seconds"),
     )
-    write_index(state, manifest, chunks, vector_index, LexicalIndex.build(texts))
+    live_dir = state.generation_dir if state.exists else None
+    update = StoreUpdate(state.directory, store, chunks, np.asarray(vectors), state.manifest)
+    update = replace(update, live_chunks=live_chunks, live_dir=live_dir, rewrite=options.rebuild)
+    write_index(state, manifest, chunks, replace(update, token=options.token))
     try:
         cache.save(keep={text_hash(t) for t in texts})
     except OSError as error:  # the index is written; a cache failure only costs time later

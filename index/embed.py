@@ -260,6 +260,10 @@ class EmbeddingCache:
     def __len__(self) -> int:
         return len(self._rows)
 
+    def __contains__(self, digest: object) -> bool:
+        """True when the cache holds the vector of the text with this hash."""
+        return digest in self._rows
+
     def add(self, rows: dict[str, np.ndarray]) -> None:
         """Insert vectors that are already known (e.g. read back from an index)."""
         self._rows.update(rows)

@@ -64,6 +64,10 @@ class ModelNotAvailable(SeedqaError):
     """The embedding model cannot be loaded offline."""
 
 
+class StoreUnavailable(SeedqaError):
+    """The index's vector store (a Milvus server or Milvus Lite database) cannot be reached."""
+
+
 class InvalidSetting(SeedqaError):
     """A setting has an invalid value; the message lists valid ones."""
 

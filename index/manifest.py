@@ -1,7 +1,8 @@
 """The manifest: the self-description of an index generation (``manifest.json``).
 
 It records the format version, the embedder (name, dimension, precision),
-the chunker settings, the vector index kind, the sources the index mirrors,
+the chunker settings, the vector index kind, the vector store (FAISS files in
+the generation, or a Milvus collection: ``store``), the sources the index mirrors,
 each document's title, source, kind, content hash and chunk count, and the
 size and checksum of every other file of the generation (``files``).
 
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import json
 import typing
-from dataclasses import MISSING, asdict, dataclass, field, fields
+from dataclasses import MISSING, asdict, dataclass, field, fields, is_dataclass
 
 from seedqa.index.errors import IndexMismatch
 
@@ -33,6 +34,32 @@ class DocumentEntry:
     n_chars: int
     n_chunks: int
     page_starts: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class StoreSettings:
+    """Where a generation's vectors live (``index.stores``).
+
+    ``faiss``: files in the generation directory. ``milvus``: the collection
+    ``collection`` at ``uri`` (a Milvus Lite database path, relative to the
+    index directory unless absolute, or ``http(s)://host:port``), where this
+    index generation is collection generation ``generation`` and the one
+    before it ``previous``. A server token is never recorded.
+    """
+
+    kind: str = "faiss"
+    uri: str = ""
+    collection: str = ""
+    generation: int = 0
+    previous: int = 0
+
+    def same_place(self, other: StoreSettings | None) -> bool:
+        """True when ``other`` names the same store (kind, URI and collection)."""
+        return other is not None and (self.kind, self.uri, self.collection) == (
+            other.kind,
+            other.uri,
+            other.collection,
+        )
 
 
 @dataclass(frozen=True)
@@ -61,6 +88,7 @@ class Manifest:
     built_at: str = ""
     tokenizer: str = "cl100k_base"
     files: dict[str, FileRecord] = field(default_factory=dict)
+    store: StoreSettings = field(default_factory=StoreSettings)
 
     @property
     def n_chunks(self) -> int:
@@ -142,6 +170,8 @@ def _value(value: object, hint: typing.Any, where: str) -> typing.Any:
         if not isinstance(value, dict):
             raise ValueError(f"{where} should be an object, not {_kind(value)}")
         return {k: _build(args[1], v, f"{where}[{k!r}]") for k, v in value.items()}
+    if is_dataclass(hint):
+        return _build(hint, value, where)
     return value
 
 

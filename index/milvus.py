@@ -26,13 +26,14 @@ manifest naming ``g + 1`` is made live, readers of ``g`` see nothing of it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from seedqa.index.errors import IndexCorrupt, IndexMismatch, SeedqaError
-from seedqa.index.milvus_client import connect, unavailable
+from seedqa.index.milvus_client import connect, engine_failed, unavailable
 from seedqa.index.vectors import HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH, HNSW_M
 
 #: ``died`` of a row that is still alive.
@@ -112,6 +113,21 @@ class DenseHits:
     scores: np.ndarray
 
 
+def _engine_call(method: Callable) -> Callable:
+    """Report any failure of the engine inside ``method`` as one ``StoreUnavailable`` line."""
+
+    @functools.wraps(method)
+    def call(self: MilvusCollection, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except SeedqaError:
+            raise
+        except Exception as error:  # pymilvus and grpc raise many unrelated types
+            raise engine_failed(self.uri, error) from error
+
+    return call
+
+
 class MilvusCollection:
     """One seedqa collection in Milvus: generation-aware writes (builds) and reads.
 
@@ -185,6 +201,7 @@ class MilvusCollection:
 
     # ------------------------------------------------------------------ writes (builds)
 
+    @_engine_call
     def begin(self, live: int | None, previous: int | None) -> int:
         """Prepare a build over the ``live`` generation; return the new generation number.
 
@@ -203,6 +220,7 @@ class MilvusCollection:
         self.client.delete(self.name, filter=garbage)
         return live_number + 1
 
+    @_engine_call
     def add(
         self, generation: int, chunk_ids: Sequence[str], vectors: np.ndarray, terms: Sequence[str]
     ) -> None:
@@ -221,6 +239,7 @@ class MilvusCollection:
         ]
         self._upsert(rows)
 
+    @_engine_call
     def remove(self, generation: int, chunk_ids: Sequence[str]) -> None:
         """Close the live rows of ``chunk_ids``: invisible from ``generation`` on."""
         for start in range(0, len(chunk_ids), _ID_BATCH):
@@ -228,10 +247,12 @@ class MilvusCollection:
             rows = self._rows(f"chunk_id in {_quoted(ids)} and died == {ALIVE}")
             self._upsert([{**row, "died": int(generation)} for row in rows])
 
+    @_engine_call
     def finish(self) -> None:
         """Seal what was written so that it is indexed and durable."""
         self.client.flush(self.name)
 
+    @_engine_call
     def drop(self) -> None:
         """Delete the whole collection."""
         self.client.drop_collection(self.name)
@@ -249,6 +270,7 @@ class MilvusCollection:
 
     # ------------------------------------------------------------------ reads
 
+    @_engine_call
     def search_vectors(self, generation: int, queries: np.ndarray, limit: int) -> list[DenseHits]:
         """The ``limit`` nearest chunks of ``generation`` to each query (inner product)."""
         limit = max(1, min(limit, MAX_LIMIT))
@@ -269,6 +291,7 @@ class MilvusCollection:
             for hits in results
         ]
 
+    @_engine_call
     def search_terms(
         self,
         generation: int,
@@ -302,6 +325,7 @@ class MilvusCollection:
             hit["entity"]["chunk_id"]: abs(hit["distance"]) / (BM25_K1 + 1) for hit in results[0]
         }
 
+    @_engine_call
     def vectors(self, generation: int, chunk_ids: Sequence[str]) -> dict[str, np.ndarray]:
         """The stored vectors of ``chunk_ids`` in ``generation``."""
         found: dict[str, np.ndarray] = {}
@@ -315,6 +339,7 @@ class MilvusCollection:
             found.update({row["chunk_id"]: np.asarray(row["vector"], np.float32) for row in rows})
         return found
 
+    @_engine_call
     def count(self, generation: int) -> int:
         """Number of chunks visible in ``generation``."""
         rows = self.client.query(

@@ -17,7 +17,7 @@ import logging
 import threading
 from pathlib import Path
 
-from seedqa.index.errors import InvalidSetting, SeedqaError
+from seedqa.index.errors import InvalidSetting, StoreUnavailable
 
 MILVUS_URI_ENV = "SEEDQA_MILVUS_URI"
 MILVUS_TOKEN_ENV = "SEEDQA_MILVUS_TOKEN"
@@ -28,12 +28,8 @@ _SERVER_SCHEMES = ("http://", "https://", "tcp://", "unix:")
 _clients: dict[tuple[str, str], object] = {}
 _clients_lock = threading.Lock()
 
-for _name in ("pymilvus", "milvus_lite"):  # their errors reach users as our one-line messages
+for _name in ("pymilvus", "milvus_lite", "grpc"):  # errors reach users as our one-line messages
     logging.getLogger(_name).setLevel(logging.CRITICAL)
-
-
-class StoreUnavailable(SeedqaError):
-    """The vector store named by the index (a Milvus server or Lite file) cannot be reached."""
 
 
 def is_server_uri(uri: str) -> bool:
@@ -98,6 +94,15 @@ def unavailable(uri: str, error: Exception) -> StoreUnavailable:
     )
 
 
+def engine_failed(uri: str, error: Exception) -> StoreUnavailable:
+    """Turn a pymilvus failure during an operation on ``uri`` into a one-line error."""
+    reason = getattr(error, "message", None) or str(error) or type(error).__name__
+    return StoreUnavailable(
+        f"Milvus at {uri} failed: {reason.splitlines()[0]}; check that it is running, "
+        "or rebuild the index with `seedqa index --rebuild`"
+    )
+
+
 def connect(uri: str, token: str = "", timeout: float = CONNECT_TIMEOUT_S):
     """Return a ``MilvusClient`` for ``uri`` (shared per URI and token in this process).
 
@@ -116,7 +121,12 @@ def connect(uri: str, token: str = "", timeout: float = CONNECT_TIMEOUT_S):
             )
         try:
             from pymilvus import MilvusClient
-
+        except ImportError as error:
+            raise StoreUnavailable(
+                "the Milvus store needs the milvus extra; install it with "
+                "`pip install 'seedqa[milvus]'` (or `make setup`)"
+            ) from error
+        try:
             client = MilvusClient(uri=uri, token=token, timeout=timeout)
         except Exception as error:  # pymilvus raises several unrelated types here
             raise unavailable(uri, error) from error

@@ -16,15 +16,25 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
 from seedqa.index.errors import IndexCorrupt, SeedqaError
+from seedqa.index.manifest import Manifest, StoreSettings
 from seedqa.index.milvus import MilvusCollection
+from seedqa.index.milvus_client import (
+    LITE_FILE,
+    MILVUS_TOKEN_ENV,
+    MILVUS_URI_ENV,
+    check_uri,
+    default_collection,
+    resolve_uri,
+)
 from seedqa.index.records import Chunk
-from seedqa.index.stores import LexicalCandidates
+from seedqa.index.state import CURRENT, IndexState
+from seedqa.index.stores import LexicalCandidates, LoadedStores, StoreBackend, StoreUpdate
 from seedqa.index.terms import TermStats, analyze
 
 #: The document frequencies of a Milvus-backed generation, in its directory.
@@ -185,18 +195,21 @@ def update_collection(
     old_chunks: Sequence[Chunk],
     new_chunks: Sequence[Chunk],
     vectors: np.ndarray,
+    close: Sequence[Chunk] = (),
 ) -> int:
     """Write one build into ``collection``; return the new generation number.
 
     ``vectors`` are aligned with ``new_chunks``; only the rows of chunks that are
     not in ``old_chunks`` (the live generation) are sent, and chunks missing from
-    ``new_chunks`` are closed. Nothing is visible to readers before the manifest
-    naming the returned generation is made live.
+    ``new_chunks`` are closed, as are all of ``close`` (a rebuild closes every
+    live chunk and writes every chunk again). Nothing is visible to readers
+    before the manifest naming the returned generation is made live.
     """
     generation = collection.begin(live, previous)
     old_ids = {c.chunk_id for c in old_chunks}
     new_ids = {c.chunk_id for c in new_chunks}
-    collection.remove(generation, sorted(old_ids - new_ids))
+    closing = (old_ids - new_ids) | {c.chunk_id for c in close}
+    collection.remove(generation, sorted(closing))
     fresh = [i for i, c in enumerate(new_chunks) if c.chunk_id not in old_ids]
     fresh_chunks = [new_chunks[i] for i in fresh]
     collection.add(
@@ -221,3 +234,93 @@ def update_term_stats(
     stats.remove([c.text for c in old_chunks if c.chunk_id not in new_ids])
     stats.add([c.text for c in new_chunks if c.chunk_id not in old_ids])
     return stats
+
+
+def milvus_settings(index_dir: Path, uri: str | None, collection: str | None) -> StoreSettings:
+    """The Milvus store asked for: ``uri`` defaults to ``milvus.db`` in the index directory."""
+    uri = uri or LITE_FILE
+    check_uri(uri)
+    return StoreSettings("milvus", uri, collection or default_collection(index_dir))
+
+
+def _live_term_stats(update: StoreUpdate, same_store: bool) -> TermStats | None:
+    """The live generation's term statistics, when this build can update them."""
+    if not same_store or update.rewrite or update.live_dir is None:
+        return None
+    try:
+        return TermStats.load(update.live_dir / TERMS_FILE)
+    except (OSError, ValueError, KeyError):
+        return None  # recount from the chunks
+
+
+def write_milvus(update: StoreUpdate, manifest: Manifest, staging: Path) -> Manifest:
+    """Write the changed chunks into the collection and ``terms.json`` into ``staging``."""
+    settings = update.settings
+    live = update.live.store if update.live else None
+    same_store = settings.same_place(live) and bool(live and live.generation)
+    collection = MilvusCollection.open(
+        resolve_uri(settings.uri, update.index_dir),
+        settings.collection,
+        token=update.token or os.environ.get(MILVUS_TOKEN_ENV, ""),
+        dimension=manifest.dimension,
+        create=True,
+    )
+    live_chunks = update.live_chunks if same_store else ()
+    generation = update_collection(
+        collection,
+        live.generation if same_store and live else None,
+        live.previous if same_store and live else None,
+        () if update.rewrite else live_chunks,
+        update.chunks,
+        update.vectors,
+        close=live_chunks if update.rewrite else (),
+    )
+    stats = update_term_stats(_live_term_stats(update, same_store), live_chunks, update.chunks)
+    stats.save(staging / TERMS_FILE)
+    previous = live.generation if same_store and live else 0
+    recorded = replace(settings, generation=generation, previous=previous)
+    return replace(manifest, vector_index="milvus-hnsw", store=recorded)
+
+
+def _live_generations(index_dir: Path) -> tuple[int, int]:
+    """``(live, previous)`` collection generations named by the live manifest."""
+    store = IndexState.read(index_dir).require().store
+    return store.generation, store.previous
+
+
+def load_milvus(
+    index_dir: Path, generation: Path, manifest: Manifest, chunks: list[Chunk], token: str
+) -> LoadedStores:
+    """Open a generation's collection; ``$SEEDQA_MILVUS_URI`` overrides the recorded URI."""
+    settings = manifest.store
+    uri = os.environ.get(MILVUS_URI_ENV) or resolve_uri(settings.uri, index_dir)
+    collection = MilvusCollection.open(
+        uri,
+        settings.collection,
+        token=token or os.environ.get(MILVUS_TOKEN_ENV, ""),
+        dimension=manifest.dimension,
+    )
+    try:
+        stats = TermStats.load(generation / TERMS_FILE)
+    except (OSError, ValueError, KeyError) as error:
+        raise IndexCorrupt(
+            f"cannot read {generation / TERMS_FILE} ({type(error).__name__}); rebuild the "
+            "index with `seedqa index --rebuild`"
+        ) from error
+    found = collection.count(settings.generation)
+    if found != len(chunks) or stats.n_texts != len(chunks):
+        raise IndexCorrupt(
+            f"collection {settings.collection} at {uri} holds {found} chunks of generation "
+            f"{settings.generation}, the index {len(chunks)}; rebuild it with "
+            "`seedqa index --rebuild`"
+        )
+    guard = GenerationGuard(
+        Path(index_dir) / CURRENT, settings.generation, lambda: _live_generations(index_dir)
+    )
+    store = MilvusVectorStore(
+        collection, settings.generation, [c.chunk_id for c in chunks], manifest.dimension, guard
+    )
+    return LoadedStores(store, MilvusLexical(store, stats))
+
+
+MILVUS_BACKEND = StoreBackend(write=write_milvus, load=load_milvus)

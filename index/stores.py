@@ -8,23 +8,36 @@ directory; the stores hold only what ranks chunks:
 - a ``LexicalStore``: BM25 over the same rows, plus the term analysis and
   document frequencies the answerer weighs question terms by.
 
-Two implementations exist, chosen by name (``STORES``): ``faiss`` (FAISS
-file + bm25s in the generation directory, the default) and ``milvus``
-(``index.milvus_store``: a Milvus collection, with Milvus's own full-text
-BM25). ``tests/index/test_store_contract.py`` runs the same contract
-against both.
+Two implementations exist, chosen by name (``StoreSettings.kind``; the map
+is ``index.store.STORE_BACKENDS``): ``faiss`` (a FAISS file and a bm25s
+index in the generation directory, the default) and ``milvus``
+(``index.milvus_store``: a Milvus collection, ranked lexically by Milvus's
+own full-text BM25). Each is a ``StoreBackend``: a function that writes a
+generation from a ``StoreUpdate`` and one that loads it.
+``tests/index/test_store_contract.py`` runs the same contract against both.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 import faiss
 import numpy as np
 
+from seedqa.index.errors import IndexCorrupt
 from seedqa.index.lexical import LexicalIndex
-from seedqa.index.vectors import index_kind, search_vectors
+from seedqa.index.manifest import Manifest, StoreSettings
+from seedqa.index.records import Chunk
+from seedqa.index.vectors import (
+    build_vector_index,
+    index_kind,
+    load_vector_index,
+    save_vector_index,
+    search_vectors,
+)
 
 STORES = ("faiss", "milvus")
 DEFAULT_STORE = "faiss"
@@ -133,3 +146,76 @@ class Bm25Lexical:
             positive = positive[np.argpartition(-scores[positive], depth - 1)[:depth]]
         asked = np.asarray(asked, dtype=np.int64)
         return LexicalCandidates(positive, scores[positive], scores[asked])
+
+
+@dataclass(frozen=True)
+class StoreUpdate:
+    """What a build hands a store to write one generation.
+
+    ``chunks`` is the new generation's chunk table and ``vectors`` its vectors,
+    row for row. ``live`` is the manifest of the generation being replaced
+    (None for a new index), ``live_chunks`` its chunk table and ``live_dir``
+    its directory; ``rewrite`` asks for every chunk to be written again
+    (``--rebuild``). ``token`` authenticates to a Milvus server.
+    """
+
+    index_dir: Path
+    settings: StoreSettings
+    chunks: Sequence[Chunk]
+    vectors: np.ndarray
+    live: Manifest | None = None
+    live_chunks: Sequence[Chunk] = ()
+    live_dir: Path | None = None
+    rewrite: bool = False
+    token: str = ""
+
+
+@dataclass(frozen=True)
+class LoadedStores:
+    """The two stores of a loaded generation."""
+
+    vectors: VectorStore
+    lexical: LexicalStore
+
+
+@dataclass(frozen=True)
+class StoreBackend:
+    """One store implementation: how it writes a generation and how it loads one.
+
+    ``write(update, manifest, staging)`` fills the staging directory (and the
+    engine) and returns the manifest with ``store`` and ``vector_index`` set;
+    ``load(index_dir, generation_dir, manifest, chunks, token)`` opens it.
+    """
+
+    write: Callable[[StoreUpdate, Manifest, Path], Manifest]
+    load: Callable[[Path, Path, Manifest, list[Chunk], str], LoadedStores]
+
+
+_FAISS_FILE = "vectors.faiss"
+_BM25_DIR = "bm25"
+
+
+def write_faiss(update: StoreUpdate, manifest: Manifest, staging: Path) -> Manifest:
+    """Write ``vectors.faiss`` (flat or HNSW by size) and the bm25s index into ``staging``."""
+    index = build_vector_index(np.asarray(update.vectors))
+    save_vector_index(index, staging / _FAISS_FILE)
+    LexicalIndex.build([c.text for c in update.chunks]).save(staging / _BM25_DIR)
+    return replace(manifest, vector_index=index_kind(index), store=StoreSettings("faiss"))
+
+
+def load_faiss(
+    index_dir: Path, generation: Path, manifest: Manifest, chunks: list[Chunk], token: str
+) -> LoadedStores:
+    """Read the FAISS and bm25s files of a generation, checking they fit its chunk table."""
+    index = load_vector_index(generation / _FAISS_FILE)
+    lexical = LexicalIndex.load(generation / _BM25_DIR, size=len(chunks))
+    if index.ntotal != len(chunks) or index.d != manifest.dimension:
+        raise IndexCorrupt(
+            f"index in {generation} is inconsistent ({index.ntotal} vectors of "
+            f"{index.d} dimensions, {len(chunks)} chunks, manifest dimension "
+            f"{manifest.dimension}); rebuild it with `seedqa index --rebuild`"
+        )
+    return LoadedStores(FaissVectorStore(index), Bm25Lexical(lexical))
+
+
+FAISS_BACKEND = StoreBackend(write=write_faiss, load=load_faiss)

@@ -22,10 +22,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import faiss
 import numpy as np
 
-from seedqa.index.vectors import search_vectors
+from seedqa.index.stores import VectorStore
 from seedqa.qa.documents import ChunkDocuments
 from seedqa.qa.modes import Fuse, RetrievalMode
 
@@ -86,17 +85,17 @@ class DocumentRanking:
 
 
 def dense_pool(
-    index: faiss.Index, vector: np.ndarray, documents: ChunkDocuments, size: int
+    index: VectorStore, vector: np.ndarray, documents: ChunkDocuments, size: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The ``size`` documents with the best chunk cosine: ``(docs, cosines, best rows)``.
 
     Best first; fewer only when the index has fewer documents.
     """
-    total = int(index.ntotal)
+    total = len(index)
     wanted = min(size, len(documents))
     pool = min(total, max(size, math.ceil(size * documents.chunks_per_document * POOL_GROWTH)))
     while True:
-        scores, ids = search_vectors(index, vector, pool)
+        scores, ids = index.search(vector, pool)
         found = ids[0] >= 0
         scores, ids = scores[0][found], ids[0][found]
         docs, first = documents.first_distinct(ids, size)
@@ -114,18 +113,18 @@ def lexical_pool(best_lexical: np.ndarray, size: int) -> np.ndarray:
 
 
 def exact_dense(
-    index: faiss.Index, vector: np.ndarray, documents: ChunkDocuments, docs: np.ndarray
+    index: VectorStore, vector: np.ndarray, documents: ChunkDocuments, docs: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """The best chunk cosine of each of ``docs`` and its row, from the stored vectors."""
     if not len(docs):
         return np.zeros(0, dtype=np.float64), np.zeros(0, dtype=np.int64)
     rows, segment = documents.rows_of(docs)
-    values = (index.reconstruct_batch(rows) @ vector).astype(np.float64)
+    values = (index.vectors(rows) @ vector).astype(np.float64)
     return ChunkDocuments.best_of(values, rows, segment)
 
 
 def hybrid_pool(
-    index: faiss.Index,
+    index: VectorStore,
     vector: np.ndarray,
     lexical: np.ndarray,
     documents: ChunkDocuments,
@@ -146,7 +145,7 @@ def hybrid_pool(
 
 
 def document_candidates(
-    index: faiss.Index,
+    index: VectorStore,
     documents: ChunkDocuments,
     signals: QuerySignals,
     mode: RetrievalMode,
@@ -165,7 +164,7 @@ def document_candidates(
 
 
 def rank_documents(
-    index: faiss.Index,
+    index: VectorStore,
     documents: ChunkDocuments,
     signals: QuerySignals,
     k: int,
@@ -192,7 +191,7 @@ def rank_documents(
 
 
 def best_rows(
-    index: faiss.Index,
+    index: VectorStore,
     documents: ChunkDocuments,
     candidates: DocumentCandidates,
     top: np.ndarray,
@@ -213,7 +212,7 @@ def best_rows(
     _, lexical_rows = ChunkDocuments.best_of(signals.lexical[rows], rows, segment)
     if not mode.dense or not len(top):
         return lexical_rows
-    dense_of_lexical = index.reconstruct_batch(lexical_rows) @ signals.vector
+    dense_of_lexical = index.vectors(lexical_rows) @ signals.vector
     fused = fuse(
         np.concatenate([candidates.dense, candidates.dense[top], dense_of_lexical]),
         np.concatenate([candidates.lexical, signals.lexical[dense_rows], candidates.lexical[top]]),

@@ -18,6 +18,7 @@ from seedqa.index.errors import (
     ModelNotAvailable,
     NothingToIndex,
     SeedqaError,
+    StoreUnavailable,
 )
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "ModelNotAvailable",
     "NothingToIndex",
     "SeedqaError",
+    "StoreUnavailable",
     "UnsupportedFileType",
     "UploadRejected",
     "UploadTooLarge",

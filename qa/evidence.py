@@ -18,8 +18,8 @@ from functools import cached_property
 import numpy as np
 
 from seedqa.index.embed import Embedder
-from seedqa.index.lexical import LexicalIndex
 from seedqa.index.records import text_hash
+from seedqa.index.stores import LexicalStore
 from seedqa.qa.retriever import Hit
 
 
@@ -69,7 +69,7 @@ class Evidence:
     question: str
     query: str
     hits: tuple[Hit, ...]
-    lexical: LexicalIndex = field(repr=False)
+    lexical: LexicalStore = field(repr=False)
     sentences: SentenceVectors = field(repr=False)
 
     @property

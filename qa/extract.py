@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from seedqa.index.lexical import LexicalIndex
 from seedqa.index.records import Span
+from seedqa.index.stores import LexicalStore
 from seedqa.qa.evidence import Evidence
 from seedqa.qa.retriever import Hit
 
@@ -110,13 +110,13 @@ def _candidates(hits: Sequence[Hit]) -> list[tuple[Hit, Span, str]]:
     return found
 
 
-def _content_terms(lexical: LexicalIndex, text: str) -> list[str]:
+def _content_terms(lexical: LexicalStore, text: str) -> list[str]:
     """The distinct BM25 terms of ``text`` that carry content (no question words)."""
     return [t for t in dict.fromkeys(lexical.tokenize(text)) if t not in _QUESTION_TERMS]
 
 
 def _lexical_share(
-    lexical: LexicalIndex, question_terms: list[str], weights: np.ndarray, text: str
+    lexical: LexicalStore, question_terms: list[str], weights: np.ndarray, text: str
 ) -> float:
     if not question_terms or weights.sum() <= 0:
         return 0.0

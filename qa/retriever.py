@@ -29,7 +29,6 @@ from seedqa.index.paths import default_index_dir
 from seedqa.index.records import Chunk
 from seedqa.index.state import IndexState
 from seedqa.index.store import StoredIndex, load_index
-from seedqa.index.vectors import search_vectors
 from seedqa.qa.document_ranking import DocumentRanking, QuerySignals, rank_documents
 from seedqa.qa.documents import ChunkDocuments
 from seedqa.qa.fusion import DEFAULT_DENSE_WEIGHT, FUSION_METHODS
@@ -143,7 +142,7 @@ class Retriever:
 
     @property
     def chunks(self) -> list[Chunk]:
-        """The chunk table (row i is FAISS id i and BM25 row i)."""
+        """The chunk table (row i is vector i and BM25 row i of the stores)."""
         return self.stored.chunks
 
     def title(self, doc_id: str) -> str:
@@ -170,7 +169,7 @@ class Retriever:
         found = []
         if signals.vector is not None:
             limit = min(depth, len(self.stored.chunks))
-            _, ids = search_vectors(self.stored.vectors, signals.vector, limit)
+            _, ids = self.stored.vectors.search(signals.vector, limit)
             found.append(ids[0][ids[0] >= 0])
         if signals.lexical is not None:
             positive = np.flatnonzero(signals.lexical > 0)
@@ -181,9 +180,7 @@ class Retriever:
         zeros = np.zeros(len(rows), dtype=np.float64)
         dense = zeros
         if signals.vector is not None and len(rows):
-            dense = (self.stored.vectors.reconstruct_batch(rows) @ signals.vector).astype(
-                np.float64
-            )
+            dense = (self.stored.vectors.vectors(rows) @ signals.vector).astype(np.float64)
         lexical = zeros if signals.lexical is None else signals.lexical[rows].astype(np.float64)
         return Candidates(rows, dense, lexical)
 

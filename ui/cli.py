@@ -76,6 +76,10 @@ def cmd_index(args: argparse.Namespace) -> int:
         exclude=args.exclude,
         rebuild=args.rebuild,
         max_file_bytes=args.max_file_mb * 1024 * 1024,
+        store=args.store,
+        milvus_uri=args.milvus_uri,
+        milvus_collection=args.milvus_collection,
+        milvus_token=args.milvus_token or "",
     )
     for problem in report.problems:
         say(f"skipped {problem}")
@@ -171,6 +175,26 @@ def build_parser() -> argparse.ArgumentParser:
         default=50,
         metavar="N",
         help="skip files larger than N MB (50)",
+    )
+    index.add_argument(
+        "--store",
+        choices=("faiss", "milvus"),
+        help="where the vectors live: FAISS files (default for a new index) or Milvus; "
+        "changing it moves the index without re-embedding",
+    )
+    index.add_argument(
+        "--milvus-uri",
+        metavar="URI",
+        help="Milvus server (http://HOST:19530) or Milvus Lite file (*.db; default "
+        "milvus.db in the index directory); implies --store milvus",
+    )
+    index.add_argument(
+        "--milvus-collection", metavar="NAME", help="collection (default: named after the index)"
+    )
+    index.add_argument(
+        "--milvus-token",
+        metavar="TOKEN",
+        help="Milvus token or USER:PASSWORD for this build (readers use $SEEDQA_MILVUS_TOKEN)",
     )
     index.add_argument("-q", "--quiet", action="store_true", help="print only the summary")
     index.add_argument(

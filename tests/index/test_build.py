@@ -29,7 +29,7 @@ def live(index_dir: Path) -> str:
 def rows_of(index_dir: Path, doc_id: str) -> list[tuple[int, int, str, bytes]]:
     """The chunk rows of one document with their stored vectors (as bytes)."""
     stored = load_index(index_dir)
-    vectors = stored.vectors.reconstruct_n(0, stored.vectors.ntotal)
+    vectors = stored.vectors.vectors(np.arange(len(stored.vectors)))
     return [
         (c.start, c.end, c.text, vectors[i].tobytes())
         for i, c in enumerate(stored.chunks)
@@ -89,8 +89,8 @@ def test_incremental_sync_embeds_only_what_changed(
     stored = load_index(index_dir)
     assert "corpus/beta.md" not in stored.manifest.documents
     assert all(c.doc_id != "corpus/beta.md" for c in stored.chunks)
-    assert stored.vectors.ntotal == len(stored.chunks) == removed.chunks
-    assert len(stored.lexical.search("zeppelin", 5)[1]) == 0
+    assert len(stored.vectors) == len(stored.chunks) == removed.chunks
+    assert len(stored.lexical.candidates("zeppelin", 5, np.zeros(0, dtype=np.int64)).rows) == 0
 
     # --rebuild re-embeds everything, ignoring the cache.
     rebuilt = build_index([editable_corpus], index_dir, rebuild=True, embedder=embedder)
@@ -125,7 +125,7 @@ def test_identical_text_is_embedded_once_and_cache_survives_removal(
     texts = [c.text for c in stored.chunks]
     assert sum(1 for t in texts if t == shared) == 2  # the paragraph is a chunk in each file
     assert report.chunks == len(texts) and report.embedded == len(set(texts)) < len(texts)
-    vectors = stored.vectors.reconstruct_n(0, stored.vectors.ntotal)
+    vectors = stored.vectors.vectors(np.arange(len(stored.vectors)))
     same = [i for i, t in enumerate(texts) if t == shared]
     assert all(np.array_equal(vectors[i], vectors[same[0]]) for i in same)
 

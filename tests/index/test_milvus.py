@@ -11,9 +11,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from seedqa.index.errors import IndexCorrupt, IndexMismatch, InvalidSetting
+from seedqa.index.errors import IndexCorrupt, IndexMismatch, InvalidSetting, StoreUnavailable
 from seedqa.index.milvus import ALIVE, MilvusCollection
-from seedqa.index.milvus_client import StoreUnavailable, connect, default_collection
+from seedqa.index.milvus_client import connect, default_collection
 from seedqa.index.milvus_store import update_collection
 from seedqa.index.records import Chunk
 
