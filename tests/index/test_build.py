@@ -289,6 +289,6 @@ def test_vectors_of_another_precision_are_never_mixed(
     assert read_manifest(index_dir).precision == "fp32"
     assert update.embedded == update.chunks >= first.chunks - 1
     stored = load_index(index_dir)
-    vectors = stored.vectors.reconstruct_n(0, stored.vectors.ntotal)
+    vectors = stored.vectors.vectors(np.arange(len(stored.vectors)))
     fresh = embedder.embed_documents([c.text for c in stored.chunks])
     assert np.allclose(vectors, fresh, atol=1e-6)
