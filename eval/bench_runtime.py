@@ -208,7 +208,7 @@ def reference_index(directory: Path) -> tuple[list[str], list[str], np.ndarray]:
         raise SystemExit(f"{directory} holds {stored.manifest.precision} vectors, not bf16")
     texts = [c.text for c in stored.chunks]
     doc_ids = [c.doc_id.rsplit("/", 1)[-1].removesuffix(".txt") for c in stored.chunks]
-    return texts, doc_ids, stored.vectors.reconstruct_n(0, stored.vectors.ntotal)
+    return texts, doc_ids, stored.vectors.vectors(np.arange(len(stored.vectors)))
 
 
 def section_latency(query_texts: list[str], repeats: int) -> dict:

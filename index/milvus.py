@@ -292,32 +292,20 @@ class MilvusCollection:
         ]
 
     @_engine_call
-    def search_terms(
-        self,
-        generation: int,
-        terms: str,
-        limit: int,
-        chunk_ids: Sequence[str] | None = None,
-    ) -> dict[str, float]:
+    def search_terms(self, generation: int, terms: str, limit: int) -> dict[str, float]:
         """BM25 scores of the best ``limit`` chunks for the (analysed) query ``terms``.
 
-        With ``chunk_ids`` only those chunks are scored. Scores are Milvus's BM25
-        divided by ``k1 + 1``, which is the scale bm25s reports (the ranking is the
-        same); Milvus Lite returns them negated, so the sign is dropped.
+        Scores are Milvus's BM25 divided by ``k1 + 1``, the scale bm25s reports
+        (same ranking); Milvus Lite returns them negated, so the sign is dropped.
         """
         if not terms.strip():
             return {}
-        expression = generation_filter(generation)
-        if chunk_ids is not None:
-            if not chunk_ids:
-                return {}
-            expression += f" and chunk_id in {_quoted(chunk_ids)}"
         results = self.client.search(
             self.name,
             data=[terms],
             anns_field="sparse",
             limit=max(1, min(limit, MAX_LIMIT)),
-            filter=expression,
+            filter=generation_filter(generation),
             search_params={"metric_type": "BM25"},
             output_fields=["chunk_id"],
         )

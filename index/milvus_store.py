@@ -34,7 +34,7 @@ from seedqa.index.milvus_client import (
 )
 from seedqa.index.records import Chunk
 from seedqa.index.state import CURRENT, IndexState
-from seedqa.index.stores import LexicalCandidates, LoadedStores, StoreBackend, StoreUpdate
+from seedqa.index.stores import LoadedStores, StoreBackend, StoreUpdate
 from seedqa.index.terms import TermStats, analyze
 
 #: The document frequencies of a Milvus-backed generation, in its directory.
@@ -161,26 +161,22 @@ class MilvusLexical:
         """Smoothed inverse document frequency from the generation's ``terms.json``."""
         return self.stats.idf(terms)
 
-    def candidates(self, query: str, depth: int, asked: np.ndarray) -> LexicalCandidates:
-        """The ``depth`` best rows by Milvus BM25; the asked rows are scored by a second search."""
+    def scores(self, query: str) -> np.ndarray:
+        """BM25 scores of every row by one Milvus full-text search.
+
+        Milvus returns at most ``MAX_LIMIT`` (16,384) hits per search: on bigger
+        generations only the best that many chunks get their score, the rest 0.
+        """
         store = self.store
         if store.guard:
             store.guard.check()
-        asked = np.asarray(asked, dtype=np.int64)
+        scores = np.zeros(len(store), dtype=np.float32)
         terms = " ".join(t for t in self.tokenize(query) if t in self.stats.frequencies)
-        top = store.collection.search_terms(store.generation, terms, depth) if terms else {}
-        rest = [store.chunk_ids[int(r)] for r in asked if store.chunk_ids[int(r)] not in top]
-        if rest and terms:
-            top_rest = store.collection.search_terms(store.generation, terms, len(rest), rest)
-        else:
-            top_rest = {}
-        scores = {**top_rest, **top}
-        rows = np.array([store.rows[c] for c in top], dtype=np.int64)
-        return LexicalCandidates(
-            rows,
-            np.array(list(top.values()), dtype=np.float32),
-            np.array([scores.get(store.chunk_ids[int(r)], 0.0) for r in asked], np.float32),
-        )
+        if terms:
+            found = store.collection.search_terms(store.generation, terms, len(store))
+            for chunk_id, score in found.items():
+                scores[store.rows[chunk_id]] = score
+        return scores
 
 
 def chunk_terms(chunks: Sequence[Chunk]) -> list[str]:

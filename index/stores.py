@@ -69,15 +69,6 @@ class VectorStore(Protocol):
         """The stored vectors of ``rows``, in that order."""
 
 
-@dataclass(frozen=True)
-class LexicalCandidates:
-    """BM25 candidates of one query: the best rows, and scores for rows asked about."""
-
-    rows: np.ndarray
-    scores: np.ndarray
-    asked_scores: np.ndarray
-
-
 @runtime_checkable
 class LexicalStore(Protocol):
     """BM25 over the rows of one generation, and the analysis behind it."""
@@ -88,8 +79,8 @@ class LexicalStore(Protocol):
     def idf(self, terms: list[str]) -> np.ndarray:
         """Smoothed inverse document frequency of each term."""
 
-    def candidates(self, query: str, depth: int, asked: np.ndarray) -> LexicalCandidates:
-        """The ``depth`` best rows with a positive score, and the scores of ``asked`` rows."""
+    def scores(self, query: str) -> np.ndarray:
+        """The BM25 score of every row for ``query`` (0 where it shares no term)."""
 
 
 class FaissVectorStore:
@@ -138,14 +129,9 @@ class Bm25Lexical:
         """Smoothed inverse document frequency of each term."""
         return self.index.idf(terms)
 
-    def candidates(self, query: str, depth: int, asked: np.ndarray) -> LexicalCandidates:
-        """Score every row once; keep the ``depth`` best positive ones and the asked ones."""
-        scores = self.index.scores(query)
-        positive = np.flatnonzero(scores > 0)
-        if len(positive) > depth:
-            positive = positive[np.argpartition(-scores[positive], depth - 1)[:depth]]
-        asked = np.asarray(asked, dtype=np.int64)
-        return LexicalCandidates(positive, scores[positive], scores[asked])
+    def scores(self, query: str) -> np.ndarray:
+        """The BM25 score of every row (bm25s, in this process)."""
+        return self.index.scores(query)
 
 
 @dataclass(frozen=True)
