@@ -17,6 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from seedqa.index.stores import FaissVectorStore
 from seedqa.qa.document_ranking import QuerySignals, dense_pool, hybrid_pool, rank_documents
 from seedqa.qa.documents import ChunkDocuments
 from seedqa.qa.fusion import FUSION_METHODS
@@ -46,8 +47,9 @@ class RandomCorpus:
         lexical = rng.uniform(0.1, 12.0, size=len(doc_of_chunk)).astype(np.float32)
         lexical[rng.random(len(doc_of_chunk)) < zero_share] = 0.0
         self.lexical = lexical
-        self.index = faiss.IndexFlatIP(DIM)
-        self.index.add(self.vectors)
+        flat = faiss.IndexFlatIP(DIM)
+        flat.add(self.vectors)
+        self.index = FaissVectorStore(flat)
         self.documents = ChunkDocuments.from_chunk_doc_ids(self.chunk_doc_ids)
 
 
@@ -156,8 +158,9 @@ def test_the_pool_grows_past_one_document_that_fills_it():
     far = rng.normal(size=(1000, DIM)).astype(np.float32) - 3 * query
     vectors = np.vstack([near, far])
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    index = faiss.IndexFlatIP(DIM)
-    index.add(vectors)
+    flat = faiss.IndexFlatIP(DIM)
+    flat.add(vectors)
+    index = FaissVectorStore(flat)
     names = ["big"] * 300 + [f"d{i}" for i in range(1000)]
     documents = ChunkDocuments.from_chunk_doc_ids(names)
     docs, scores, _ = dense_pool(index, query, documents, 20)
