@@ -101,7 +101,6 @@ class BuildOptions:
     status: StatusSink = _ignore
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
     store: StoreRequest = StoreRequest()
-    token: str = ""
 
 
 def build_index(
@@ -119,7 +118,6 @@ def build_index(
     on_status: StatusSink | None = None,
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
     store: StoreRequest | None = None,
-    store_token: str = "",
 ) -> BuildReport:
     """Make the index at ``index_dir`` mirror the documents under ``paths``.
 
@@ -131,6 +129,8 @@ def build_index(
     loaded, ``IndexMismatch`` when ``model`` differs from the index's
     embedder without ``rebuild``, and the index's own error (e.g.
     ``IndexCorrupt``) when the existing index is broken and ``rebuild`` is off.
+    ``store`` (a ``StoreRequest``) moves the vectors to FAISS or a Milvus
+    collection without re-embedding; left out, the index keeps its store.
     """
     options = BuildOptions(
         model=model,
@@ -144,7 +144,6 @@ def build_index(
         status=on_status or _ignore,
         max_file_bytes=check_max_file_bytes(max_file_bytes),
         store=store or StoreRequest(),
-        token=store_token,
     )
     with build_lock(Path(index_dir)):
         return _sync(IndexState.read(index_dir), paths, options)
@@ -349,7 +348,7 @@ def _write(
     store: StoreSettings,
 ) -> _Written:
     """Chunk and embed what changed, then write a new generation into ``store`` atomically."""
-    stored, live_chunks = load_live(state, previous, store, options.token)
+    stored, live_chunks = load_live(state, previous, store, options.store.token)
     kept_chunks = [c for c in live_chunks if c.doc_id in plan.keep] if previous else []
     options.status(f"Chunking {len(plan.fresh)} documents")
     fresh_chunks, entries = _chunk_fresh(plan, setup)
@@ -391,7 +390,7 @@ def _write(
     live_dir = state.generation_dir if state.exists else None
     update = StoreUpdate(state.directory, store, chunks, np.asarray(vectors), state.manifest)
     update = replace(update, live_chunks=live_chunks, live_dir=live_dir, rewrite=options.rebuild)
-    write_index(state, manifest, chunks, replace(update, token=options.token))
+    write_index(state, manifest, chunks, replace(update, token=options.store.token))
     try:
         cache.save(keep={text_hash(t) for t in texts})
     except OSError as error:  # the index is written; a cache failure only costs time later

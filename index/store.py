@@ -29,7 +29,7 @@ import os
 import shutil
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -71,11 +71,14 @@ class StoreRequest:
     ``uri`` or ``collection`` alone mean Milvus. Each field left out keeps the
     index's value when it already uses that store, else takes the default (for
     Milvus: ``milvus.db`` in the index directory, a collection named after it).
+    ``token`` authenticates to a Milvus server for this build and is never
+    written (default ``$SEEDQA_MILVUS_TOKEN``).
     """
 
     kind: str | None = None
     uri: str | None = None
     collection: str | None = None
+    token: str = field(default="", repr=False)
 
     def resolve(self, index_dir: Path, current: StoreSettings | None) -> StoreSettings:
         """The settings to build with, given the index's ``current`` store (None: new)."""

@@ -48,8 +48,7 @@ from seedqa.qa.uploads import (
     supported_suffixes,
 )
 
-# The engine (torch, FAISS, bm25s) is imported by the methods that use it, so that
-# importing this module, e.g. for ``seedqa --help``, stays cheap.
+# The engine is imported by the methods that use it: importing this module stays cheap.
 if TYPE_CHECKING:
     from seedqa.index.check import CheckReport
     from seedqa.index.embed import Embedder
@@ -251,24 +250,16 @@ class SeedqaService:
         rebuild: bool = False,
         on_status: StatusSink | None = None,
         max_file_bytes: int | None = None,
-        store: str | None = None,
-        milvus_uri: str | None = None,
-        milvus_collection: str | None = None,
-        milvus_token: str = "",
+        store: dict[str, str] | None = None,
     ) -> ChangeReport:
         """Make the index mirror ``paths`` (``seedqa index``); see ``index.build.build_index``.
 
-        With no ``paths`` it re-syncs the index's own sources (the seed
-        corpus for a new index). Settings left out keep the index's values.
-        Files over ``max_file_bytes`` (default 50 MB) are skipped and reported.
-        ``store`` (``faiss`` or ``milvus``), ``milvus_uri`` and
-        ``milvus_collection`` choose where the vectors live; changing them
-        moves the index there without re-embedding. ``milvus_token`` is used
-        for this build only (readers take ``$SEEDQA_MILVUS_TOKEN``).
+        With no ``paths`` it re-syncs the index's own sources (seeds for a new index).
+        Settings left out keep the index's values; ``store`` (kind, uri, collection,
+        token) moves the vectors. Files over ``max_file_bytes`` (50 MB) are skipped.
         """
-        from seedqa.index.build import build_index
+        from seedqa.index.build import StoreRequest, build_index
         from seedqa.index.load import DEFAULT_MAX_FILE_BYTES
-        from seedqa.index.store import StoreRequest
 
         with self._lock:
             report = build_index(
@@ -284,8 +275,7 @@ class SeedqaService:
                 embedder=self._embedder_for(model),
                 on_status=on_status or self._on_status,
                 max_file_bytes=max_file_bytes or DEFAULT_MAX_FILE_BYTES,
-                store=StoreRequest(store, milvus_uri, milvus_collection),
-                store_token=milvus_token,
+                store=StoreRequest(**(store or {})),
             )
             if report.wrote and self._assistant is not None:
                 self.reload()

@@ -76,10 +76,16 @@ def cmd_index(args: argparse.Namespace) -> int:
         exclude=args.exclude,
         rebuild=args.rebuild,
         max_file_bytes=args.max_file_mb * 1024 * 1024,
-        store=args.store,
-        milvus_uri=args.milvus_uri,
-        milvus_collection=args.milvus_collection,
-        milvus_token=args.milvus_token or "",
+        store={
+            key: value
+            for key, value in (
+                ("kind", args.store),
+                ("uri", args.milvus_uri),
+                ("collection", args.milvus_collection),
+                ("token", args.milvus_token),
+            )
+            if value is not None
+        },
     )
     for problem in report.problems:
         say(f"skipped {problem}")
