@@ -254,9 +254,8 @@ class SeedqaService:
     ) -> ChangeReport:
         """Make the index mirror ``paths`` (``seedqa index``); see ``index.build.build_index``.
 
-        With no ``paths`` it re-syncs the index's own sources (seeds for a new index).
-        Settings left out keep the index's values; ``store`` (kind, uri, collection,
-        token) moves the vectors. Files over ``max_file_bytes`` (50 MB) are skipped.
+        No ``paths``: the index's sources (seeds for a new index). What is left out keeps its
+        value. ``store``: kind, uri, collection, token. Files over ``max_file_bytes`` are skipped.
         """
         from seedqa.index.build import StoreRequest, build_index
         from seedqa.index.load import DEFAULT_MAX_FILE_BYTES
