@@ -270,7 +270,7 @@ async def run_phase(
     index_dir: Path, tables: dict, reindex: bool, interval: float,
 ) -> PhaseResult:  # fmt: skip
     """Run one phase and check every answer against its generation."""
-    limits = httpx.Limits(max_connections=clients + 4, max_keepalive_connections=clients + 4)
+    limits = httpx.Limits(max_connections=clients + 1, max_keepalive_connections=clients + 1)
     async with httpx.AsyncClient(base_url=server.url, timeout=300, limits=limits) as client:
         health = (await client.get("/v1/health")).json()
         tables.setdefault(health["generation"], read_chunk_table(index_dir, health["generation"]))

@@ -45,6 +45,10 @@ from seedqa.ui.api_openai import build_openai_router
 API_KEY_ENV = "SEEDQA_API_KEY"
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
+#: Idle keep-alive connections are closed after this many seconds: longer than clients keep
+#: theirs (httpx 5 s, browsers about 60 s), so a client never sends on a connection the
+#: server is closing at that moment.
+KEEP_ALIVE_S = 75
 _DESCRIPTION = """Ask questions about your documents; every answer cites the exact sentences.
 
 When the server runs with `SEEDQA_API_KEY` set, every `/v1` route needs the header
@@ -184,6 +188,6 @@ def serve(service: SeedqaService, settings: ServerSettings) -> None:
     )
     config = uvicorn.Config(
         app, log_level="warning", access_log=False, timeout_graceful_shutdown=3,
-        server_header=False,
+        server_header=False, timeout_keep_alive=KEEP_ALIVE_S,
     )  # fmt: skip
     _Server(config, banner, url, settings.open_browser).run(sockets=[sock])
