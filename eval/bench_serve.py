@@ -376,8 +376,11 @@ def main() -> int:
             ]  # fmt: skip
         finally:
             server.stop()
+            log_tail = server.log.read_text(errors="replace").splitlines()[-20:]
     print(f"load average before {before}; cores {os.cpu_count()}")
     table = print_table(results)
+    if any(r.errors for r in results):
+        print("last lines of the server log:", *log_tail, sep="\n  ")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         payload = {"loadavg_before": before, "cores": os.cpu_count(), "threads": args.threads,
