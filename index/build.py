@@ -51,6 +51,7 @@ from seedqa.index.store import (
     write_index,
 )
 from seedqa.index.stores import StoreUpdate
+from seedqa.index.wording import plural
 
 StatusSink = Callable[[str], None]
 
@@ -78,11 +79,12 @@ class BuildReport:
 
     def summary(self) -> str:
         """One line: documents, chunks, added/updated/removed/unchanged, seconds."""
-        docs = "document" if self.documents == 1 else "documents"
         return (
-            f"Indexed {self.documents} {docs} ({self.chunks} chunks) into {self.index_dir}: "
+            f"Indexed {plural(self.documents, 'document')} ({plural(self.chunks, 'chunk')}) "
+            f"into {self.index_dir}: "
             f"{len(self.added)} added, {len(self.updated)} updated, {len(self.removed)} removed, "
-            f"{self.unchanged} unchanged; {self.embedded} chunks embedded in {self.seconds:.2f} s"
+            f"{self.unchanged} unchanged; {plural(self.embedded, 'chunk')} embedded "
+            f"in {self.seconds:.2f} s"
         )
 
 
@@ -350,7 +352,7 @@ def _write(
     """Chunk and embed what changed, then write a new generation into ``store`` atomically."""
     stored, live_chunks = load_live(state, previous, store, options.store.token)
     kept_chunks = [c for c in live_chunks if c.doc_id in plan.keep] if previous else []
-    options.status(f"Chunking {len(plan.fresh)} documents")
+    options.status(f"Chunking {plural(len(plan.fresh), 'document')}")
     fresh_chunks, entries = _chunk_fresh(plan, setup)
     chunks = sorted(kept_chunks + fresh_chunks, key=lambda c: (c.doc_id, c.start, c.end))
     embedder = _embedder(setup, options, previous)
@@ -366,7 +368,7 @@ def _write(
         )
     texts = [c.text for c in chunks]
     misses_before = cache.misses
-    options.status(f"Embedding {len(fresh_chunks)} chunks with {embedder.name}")
+    options.status(f"Embedding {plural(len(fresh_chunks), 'chunk')} with {embedder.name}")
     vectors = cache.embed(embedder, texts, progress=options.progress)
     embedded = cache.misses - misses_before
     over_window = 0

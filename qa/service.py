@@ -41,11 +41,11 @@ from seedqa.qa.errors import IndexNotFound, SeedqaError
 from seedqa.qa.inputs import DEFAULT_K, MAX_K, check_k, check_limit, check_mode, validate_request
 from seedqa.qa.modes import DEFAULT_MODE, MODES
 from seedqa.qa.outputs import ChangeReport, DocumentInfo, IndexStatus
+from seedqa.qa.service_extras import SourcesAndFeedback
 from seedqa.qa.uploads import (
     DEFAULT_MAX_UPLOAD_BYTES,
     check_upload,
     free_target,
-    supported_suffixes,
 )
 
 # The engine is imported by the methods that use it: importing this module stays cheap.
@@ -74,7 +74,7 @@ __all__ = [
 StatusSink = Callable[[str], None]
 
 
-class SeedqaService:
+class SeedqaService(SourcesAndFeedback):
     """Everything a user does with one index directory, safe to share between threads.
 
     ``index_dir`` defaults to ``$SEEDQA_INDEX_DIR`` or ``.seedqa``; only
@@ -200,11 +200,6 @@ class SeedqaService:
             built_at=manifest.built_at,
             warning=self._warning,
         )
-
-    @property
-    def supported_suffixes(self) -> tuple[str, ...]:
-        """The file suffixes that can be indexed and uploaded."""
-        return supported_suffixes()
 
     # ------------------------------------------------------------------ changing
 

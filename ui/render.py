@@ -1,10 +1,14 @@
-"""HTML for the web chat: answers, sources, the document list and status lines.
+"""HTML for the web chat: answers with their source cards, declines, the document list.
 
-Pure functions from library objects to HTML strings. Every piece of text that
-comes from a user or a document (questions, answers, titles, file names,
-passages, error messages) goes through ``html.escape`` before it is placed in
-markup, so a document holding ``<script>`` or ``<img onerror=...>`` shows as
-text and never runs. The only markup is the one built here.
+Pure functions from library objects to HTML strings. Document text goes
+through ``ui.markup`` (Markdown rendered without raw HTML, everything else
+escaped, then sanitized by nh3); every other piece of user or document text
+(questions, titles, file names, error messages) goes through ``html.escape``.
+The only markup is the one built here, and the chat's sanitizer runs on top.
+
+An answer bubble carries ``id="seedqa-turn-<id>"`` so that its buttons
+(copy, retry, thumbs, open source) can name it; the page script
+(``assets/chat.js``) turns clicks on them into events for the server.
 """
 
 from __future__ import annotations
@@ -13,10 +17,22 @@ from collections.abc import Iterable, Mapping
 from html import escape
 from typing import Any
 
+from seedqa.ui.markup import render_text
+from seedqa.ui.plain import answer_text
+
 #: Characters of passage shown on each side of a cited sentence.
 CONTEXT_CHARS = 280
+#: Characters of a closest passage shown under a decline.
+CLOSEST_CHARS = 360
+#: Closest passages shown under a decline.
+CLOSEST_PASSAGES = 3
 
-ABSTAIN_HEADLINE = "No answer in your documents"
+ABSTAIN_HEADLINE = "The documents don't say"
+NOT_AN_ANSWER = "Closest passages (not an answer)"
+REPHRASE_HINT = (
+    "Try rephrasing with the words your documents use, ask about one thing at a time, "
+    "or add a document that covers it in the Documents tab."
+)
 
 
 def _e(text: object) -> str:
@@ -30,20 +46,28 @@ def _ms(value: float | None) -> str:
     return f"{value:.0f} ms" if value >= 1 else f"{value:.1f} ms"
 
 
+def _kind(kinds: Mapping[str, str] | None, doc_id: str) -> str:
+    return (kinds or {}).get(doc_id, "text")
+
+
 def render_question(question: str) -> str:
     """Return the user's question as escaped HTML for a chat bubble."""
     return f'<div class="seedqa-question">{_e(question)}</div>'
 
 
 def _marker(n: int, title: str) -> str:
-    return f'<sup class="seedqa-ref" title="Source {n}: {_e(title)}">[{n}]</sup>'
+    return (
+        f'<sup class="seedqa-ref seedqa-ref-{n}" role="button" tabindex="0" '
+        f'title="Show source {n}: {_e(title)}">[{n}]</sup>'
+    )
 
 
-def render_answer_text(answer: Any) -> str:
-    """Return the answer sentences with their ``[n]`` markers as styled badges.
+def render_answer_text(answer: Any, kinds: Mapping[str, str] | None = None) -> str:
+    """Return the answer sentences with clickable ``[n]`` markers.
 
-    Each cited sentence is found in ``answer.answer`` as ``"<text> [n]"``;
-    whatever lies between (or an answer in another shape) is shown escaped as is.
+    Each cited sentence is found in ``answer.answer`` as ``"<text> [n]"`` and
+    rendered as its document's kind (Markdown as Markdown); whatever lies
+    between (or an answer in another shape) is shown escaped as is.
     """
     text: str = answer.answer
     parts: list[str] = []
@@ -53,34 +77,35 @@ def render_answer_text(answer: Any) -> str:
         found = text.find(piece, cursor)
         if found < 0:
             continue
+        sentence = render_text(citation.text, _kind(kinds, citation.doc_id), inline=True)
         parts.append(_e(text[cursor:found]))
         parts.append(
-            f'<span class="seedqa-sentence">{_e(citation.text)}</span>'
-            f"{_marker(citation.n, citation.title)}"
+            f'<span class="seedqa-sentence">{sentence}</span>{_marker(citation.n, citation.title)}'
         )
         cursor = found + len(piece)
     parts.append(_e(text[cursor:]))
     return "".join(parts).strip()
 
 
-def _trim_before(text: str, limit: int) -> str:
+def _cut_before(text: str, limit: int) -> int:
+    """Where to start a context of at most ``limit`` characters ending at ``len(text)``."""
     if len(text) <= limit:
-        return text
-    cut = text[-limit:]
-    space = cut.find(" ")
-    return "…" + (cut[space + 1 :] if 0 <= space < 40 else cut)
+        return 0
+    start = len(text) - limit
+    space = text.find(" ", start)
+    return space + 1 if 0 <= space < start + 40 else start
 
 
-def _trim_after(text: str, limit: int) -> str:
+def _cut_after(text: str, limit: int) -> int:
+    """Where to end a context of at most ``limit`` characters starting at 0."""
     if len(text) <= limit:
-        return text
-    cut = text[:limit]
-    space = cut.rfind(" ")
-    return (cut[:space] if space > limit - 40 else cut) + "…"
+        return len(text)
+    space = text.rfind(" ", 0, limit)
+    return space if space > limit - 40 else limit
 
 
-def highlight_passage(citation: Any, context: int = CONTEXT_CHARS) -> str:
-    """Return the escaped passage around the cited sentence with the sentence in ``<mark>``.
+def highlight_passage(citation: Any, kind: str = "text", context: int = CONTEXT_CHARS) -> str:
+    """Return the passage around the cited sentence as safe HTML, the sentence in ``<mark>``.
 
     The sentence sits at ``passage[start - passage_start : end - passage_start]``;
     when the passage does not hold it there, only the sentence is shown.
@@ -89,28 +114,50 @@ def highlight_passage(citation: Any, context: int = CONTEXT_CHARS) -> str:
     start = citation.start - citation.passage_start
     end = citation.end - citation.passage_start
     if not (0 <= start <= end <= len(passage)) or passage[start:end] != citation.text:
-        return f'<mark class="seedqa-mark">{_e(citation.text)}</mark>'
-    before = _trim_before(passage[:start], context)
-    after = _trim_after(passage[end:], context)
-    return f'{_e(before)}<mark class="seedqa-mark">{_e(passage[start:end])}</mark>{_e(after)}'
+        return render_text(citation.text, kind, [(0, len(citation.text))], inline=True)
+    left = _cut_before(passage[:start], context)
+    right = end + _cut_after(passage[end:], context)
+    snippet = passage[left:right]
+    html = render_text(snippet, kind, [(start - left, end - left)], inline=True)
+    return ("…" if left > 0 else "") + html + ("…" if right < len(passage) else "")
 
 
-def location(citation: Any) -> str:
-    """Return where a citation is: the page for PDFs, else the character span."""
-    span = f"characters {citation.start}–{citation.end}"
-    return f"page {citation.page} · {span}" if citation.page else span
+def location(item: Any) -> str:
+    """Return where a citation or passage is: the page for PDFs, and the character span."""
+    span = f"characters {item.start}–{item.end}"
+    return f"page {item.page} · {span}" if item.page else span
 
 
-def render_source(citation: Any) -> str:
-    """Return one numbered source: title, file, location and the highlighted passage."""
+def _open_button(css: str, label: str = "Open source") -> str:
+    return f'<button type="button" class="seedqa-open-source {css}">{_e(label)}</button>'
+
+
+def render_source(citation: Any, kind: str = "text", open_: bool = False) -> str:
+    """Return one collapsible source card: title, file and location; passage; open source."""
+    n = citation.n
     return (
-        f'<div class="seedqa-source">'
-        f'<div class="seedqa-source-head"><span class="seedqa-n">{citation.n}</span>'
-        f'<span class="seedqa-title">{_e(citation.title)}</span></div>'
-        f'<div class="seedqa-source-meta"><span class="seedqa-file">{_e(citation.doc_id)}</span>'
-        f' · <span class="seedqa-loc">{_e(location(citation))}</span></div>'
-        f'<blockquote class="seedqa-passage">{highlight_passage(citation)}</blockquote>'
-        f"</div>"
+        f'<details class="seedqa-source seedqa-card-{n}"{" open" if open_ else ""}>'
+        f'<summary class="seedqa-source-head"><span class="seedqa-n">{n}</span>'
+        f'<span class="seedqa-title">{_e(citation.title)}</span>'
+        f'<span class="seedqa-source-meta"><span class="seedqa-file">{_e(citation.doc_id)}</span>'
+        f' · <span class="seedqa-loc">{_e(location(citation))}</span></span></summary>'
+        f'<blockquote class="seedqa-passage">{highlight_passage(citation, kind)}</blockquote>'
+        f"{_open_button(f'seedqa-src-{n}')}</details>"
+    )
+
+
+def render_closest(hit: Any, index: int, kind: str = "text") -> str:
+    """Return one closest passage under a decline, marked as not an answer."""
+    end = _cut_after(hit.text, CLOSEST_CHARS)
+    snippet = render_text(hit.text[:end], kind, inline=True) + ("…" if end < len(hit.text) else "")
+    return (
+        f'<div class="seedqa-closest-item seedqa-hit-{index}">'
+        f'<div class="seedqa-source-head"><span class="seedqa-n seedqa-n-muted">{index + 1}</span>'
+        f'<span class="seedqa-title">{_e(hit.title)}</span>'
+        f'<span class="seedqa-source-meta"><span class="seedqa-file">{_e(hit.doc_id)}</span>'
+        f' · <span class="seedqa-loc">{_e(location(hit))}</span></span></div>'
+        f'<blockquote class="seedqa-passage seedqa-passage-muted">{snippet}</blockquote>'
+        f"{_open_button(f'seedqa-hitsrc-{index}')}</div>"
     )
 
 
@@ -127,36 +174,83 @@ def render_meta(answer: Any, k: int | None = None, mode: str | None = None) -> s
     return f'<div class="seedqa-meta">{" · ".join(bits)}</div>'
 
 
-def render_answer(answer: Any, k: int | None = None, mode: str | None = None) -> str:
-    """Return an ``Answer`` as HTML: text with ``[n]`` markers, its sources, its latency.
+def render_actions(feedback: str | None = None) -> str:
+    """Return the answer's buttons: copy, retry, thumbs up and down (the chosen one pressed)."""
 
-    An abstention gets the ``seedqa-abstain`` class, its own headline and the
-    reason instead of sources.
-    """
-    meta = render_meta(answer, k=k, mode=mode)
-    if answer.abstained:
+    def button(css: str, label: str, title: str, pressed: bool = False) -> str:
+        on = " seedqa-act-on" if pressed else ""
         return (
-            f'<div class="seedqa-answer seedqa-abstain">'
-            f'<div class="seedqa-abstain-head"><span class="seedqa-abstain-icon">∅</span>'
-            f"{_e(ABSTAIN_HEADLINE)}</div>"
-            f'<div class="seedqa-abstain-reason">{_e(answer.answer)}</div>'
-            f'<div class="seedqa-abstain-hint">Rephrase the question, or add a document that '
-            f"covers it in the Documents tab.</div>"
-            f"{meta}</div>"
+            f'<button type="button" class="seedqa-act seedqa-act-{css}{on}" '
+            f'title="{_e(title)}">{label}</button>'
         )
-    sources = "".join(render_source(c) for c in answer.citations)
-    count = len(answer.citations)
-    heading = f"Source{'s' if count != 1 else ''} ({count})"
-    sources_html = (
-        f'<div class="seedqa-sources"><div class="seedqa-sources-title">{heading}</div>'
-        f"{sources}</div>"
-        if sources
-        else ""
+
+    return (
+        '<div class="seedqa-actions">'
+        + button("copy", "Copy", "Copy the answer and its sources")
+        + button("retry", "Retry", "Ask this question again with the current settings")
+        + button("up", "▲ Good", "A good answer (saved to the feedback file)", feedback == "up")
+        + button("down", "▼ Bad", "A bad answer (saved to the feedback file)", feedback == "down")
+        + "</div>"
+    )
+
+
+def _decline_body(answer: Any, kinds: Mapping[str, str] | None) -> str:
+    reason = getattr(answer, "reason", "") or ""
+    closest = "".join(
+        render_closest(hit, i, _kind(kinds, hit.doc_id))
+        for i, hit in enumerate(answer.hits[:CLOSEST_PASSAGES])
     )
     return (
-        f'<div class="seedqa-answer">'
-        f'<div class="seedqa-text">{render_answer_text(answer)}</div>'
-        f"{sources_html}{meta}</div>"
+        f'<div class="seedqa-abstain-head"><span class="seedqa-abstain-icon">∅</span>'
+        f"{_e(ABSTAIN_HEADLINE)}</div>"
+        + (f'<div class="seedqa-abstain-reason">{_e(reason.capitalize())}.</div>' if reason else "")
+        + (
+            f'<div class="seedqa-closest"><div class="seedqa-sources-title">{NOT_AN_ANSWER}</div>'
+            f"{closest}</div>"
+            if closest
+            else ""
+        )
+        + f'<div class="seedqa-abstain-hint">{_e(REPHRASE_HINT)}</div>'
+    )
+
+
+def _answer_body(answer: Any, kinds: Mapping[str, str] | None) -> str:
+    cards = "".join(render_source(c, _kind(kinds, c.doc_id)) for c in answer.citations)
+    count = len(answer.citations)
+    heading = f"Source{'s' if count != 1 else ''} ({count})"
+    sources = (
+        f'<div class="seedqa-sources"><div class="seedqa-sources-title">{heading}</div>'
+        f"{cards}</div>"
+        if cards
+        else ""
+    )
+    return f'<div class="seedqa-text">{render_answer_text(answer, kinds)}</div>{sources}'
+
+
+def render_answer(
+    answer: Any,
+    k: int | None = None,
+    mode: str | None = None,
+    *,
+    turn: str = "",
+    kinds: Mapping[str, str] | None = None,
+    feedback: str | None = None,
+) -> str:
+    """Return an ``Answer`` as a chat bubble: text with ``[n]`` markers and its source cards.
+
+    A decline (``answer.abstained``) says "The documents don't say" and shows
+    the closest passages from ``answer.hits``, marked as not an answer, with a
+    suggestion to rephrase. ``turn`` is the bubble's id for its buttons,
+    ``kinds`` maps document ids to their kind (``markdown`` is rendered),
+    ``feedback`` is the thumb already given.
+    """
+    body = _decline_body(answer, kinds) if answer.abstained else _answer_body(answer, kinds)
+    css = "seedqa-answer seedqa-abstain" if answer.abstained else "seedqa-answer"
+    ident = f' id="seedqa-turn-{_e(turn)}"' if turn else ""
+    return (
+        f'<div class="{css}"{ident}>{body}{render_meta(answer, k=k, mode=mode)}'
+        f"{render_actions(feedback)}"
+        f'<pre class="seedqa-copytext">{_e(answer_text(answer))}</pre></div>'
     )
 
 
@@ -206,61 +300,3 @@ HEADER = (
     '<div class="seedqa-tagline">Ask questions about your documents. Every answer quotes '
     "its sentences and cites where they come from; nothing leaves this machine.</div></div>"
 )
-
-CSS = """
-.seedqa-header { display:flex; align-items:baseline; gap:16px; padding:4px 2px 2px;
-  flex-wrap:wrap; }
-.seedqa-logo { font-size:1.6rem; font-weight:600; letter-spacing:-0.02em;
-  color: var(--color-accent); }
-.seedqa-tagline { color: var(--body-text-color-subdued); font-size:0.95rem; }
-.seedqa-question { white-space: pre-wrap; }
-.seedqa-answer { line-height:1.55; }
-.seedqa-text { font-size:1rem; }
-.seedqa-ref { font-size:0.72em; font-weight:600; color: var(--color-accent);
-  margin-left:2px; cursor:default; }
-.seedqa-sources { margin-top:12px; border-top:1px solid var(--border-color-primary);
-  padding-top:8px; }
-.seedqa-sources-title { font-size:0.78rem; font-weight:600; text-transform:uppercase;
-  letter-spacing:0.05em; color: var(--body-text-color-subdued); margin-bottom:6px; }
-.seedqa-source { margin:8px 0 12px; }
-.seedqa-source-head { display:flex; align-items:center; gap:8px; font-weight:600; }
-.seedqa-n { display:inline-flex; align-items:center; justify-content:center; min-width:1.5em;
-  height:1.5em; border-radius:999px; font-size:0.75rem; background: var(--color-accent);
-  color:#fff; padding:0 4px; }
-.seedqa-source-meta { font-size:0.8rem; color: var(--body-text-color-subdued); margin:2px 0 4px;
-  word-break: break-all; }
-.seedqa-file { font-family: var(--font-mono); }
-blockquote.seedqa-passage { margin:4px 0 0; padding:8px 12px; font-size:0.88rem;
-  border-left:3px solid var(--color-accent); background: var(--background-fill-secondary);
-  border-radius:0 6px 6px 0; white-space: pre-wrap; color: var(--body-text-color); }
-mark.seedqa-mark { background:#fde68a; color:#1f2937; padding:0 2px; border-radius:3px; }
-.seedqa-meta { margin-top:8px; font-size:0.78rem; color: var(--body-text-color-subdued); }
-.seedqa-latency { font-weight:600; }
-.seedqa-abstain { border:1px dashed #d97706; background: rgba(217,119,6,0.08);
-  border-radius:8px; padding:10px 12px; }
-.seedqa-abstain-head { font-weight:600; color:#b45309; display:flex; gap:8px;
-  align-items:center; }
-.seedqa-abstain-icon { font-size:1.1rem; }
-.seedqa-abstain-reason { margin-top:4px; }
-.seedqa-abstain-hint { margin-top:4px; font-size:0.85rem; color: var(--body-text-color-subdued); }
-.seedqa-error { border:1px solid #dc2626; background: rgba(220,38,38,0.08); border-radius:8px;
-  padding:10px 12px; }
-.seedqa-status { padding:8px 12px; border-radius:8px; font-size:0.9rem; white-space: pre-wrap; }
-.seedqa-status-ok { background: rgba(22,163,74,0.10); border:1px solid rgba(22,163,74,0.4); }
-.seedqa-status-error { background: rgba(220,38,38,0.08); border:1px solid rgba(220,38,38,0.5); }
-.seedqa-docs-count { font-size:0.85rem; color: var(--body-text-color-subdued); margin:4px 0; }
-table.seedqa-docs { width:100%; border-collapse:collapse; font-size:0.9rem; border:none; }
-table.seedqa-docs th { text-align:left; font-size:0.75rem; text-transform:uppercase;
-  letter-spacing:0.04em; color: var(--body-text-color-subdued);
-  border-bottom:1px solid var(--border-color-primary); padding:6px 8px; }
-table.seedqa-docs tr { border:none; }
-table.seedqa-docs th, table.seedqa-docs td { border-left:none; border-right:none;
-  border-top:none; background:none; }
-table.seedqa-docs td { border-bottom:1px solid var(--border-color-primary); padding:6px 8px;
-  vertical-align:top; word-break: break-word; }
-table.seedqa-docs code { font-size:0.85em; background:none; padding:0; }
-table.seedqa-docs td.seedqa-num { text-align:right; }
-.seedqa-docs-empty { color: var(--body-text-color-subdued); }
-.seedqa-hint { font-size:0.85rem; color: var(--body-text-color-subdued); }
-.seedqa-section { font-weight:600; margin-top:8px; }
-"""

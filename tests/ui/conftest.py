@@ -117,14 +117,19 @@ def server_index(server: Server) -> Path:
     return server.index_dir
 
 
-@pytest.fixture
-def browser(tmp_path: Path):
-    """Headless Debian Chromium driven by Selenium, with network logging on."""
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory):
+    """Headless Debian Chromium driven by Selenium, with network logging on.
+
+    One browser for the browser tests (they share its storage, as a user's
+    browser would); it is closed before the API tests load the server.
+    """
     if not CHROMIUM.exists() or not CHROMEDRIVER.exists():
         pytest.skip("needs Debian chromium and chromium-driver (`make browser` installs them)")
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
+    profile = tmp_path_factory.mktemp("chromium")
     options = webdriver.ChromeOptions()
     options.binary_location = str(CHROMIUM)
     for argument in (
@@ -136,8 +141,8 @@ def browser(tmp_path: Path):
         "--disable-sync",
         "--no-first-run",
         "--disable-dev-shm-usage",
-        "--window-size=1400,1100",
-        f"--user-data-dir={tempfile.mkdtemp(dir=tmp_path, prefix='chromium-')}",
+        "--window-size=1280,900",
+        f"--user-data-dir={tempfile.mkdtemp(dir=profile, prefix='chromium-')}",
     ):
         options.add_argument(argument)
     options.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})

@@ -32,8 +32,8 @@ REPO = Path(__file__).resolve().parents[2]
 SEEDQA = Path(sys.executable).with_name("seedqa")
 SCIFACT = Path(__file__).resolve().parents[3] / "shared" / "datasets" / "scifact" / "corpus.jsonl"
 SUMMARY = re.compile(
-    r"^Indexed (\d+) documents? \((\d+) chunks\) into (.+): (\d+) added, (\d+) updated, "
-    r"(\d+) removed, (\d+) unchanged; (\d+) chunks embedded in \d+\.\d\d s$"
+    r"^Indexed (\d+) documents? \((\d+) chunks?\) into (.+): (\d+) added, (\d+) updated, "
+    r"(\d+) removed, (\d+) unchanged; (\d+) chunks? embedded in \d+\.\d\d s$"
 )
 
 
