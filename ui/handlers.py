@@ -58,7 +58,7 @@ class Handlers:
         except SeedqaError:
             return {}
 
-    def _turn(self, question: str, store: chats.Store, k: int, mode: str, turn_id: str) -> dict:
+    def _turn(self, question: str, store: chats.Store, k: Any, mode: str, turn_id: str) -> dict:
         """Ask ``question`` with the conversation before ``turn_id``; return the turn record."""
         try:
             answer = self.service.ask(
@@ -94,7 +94,7 @@ class Handlers:
         store = chats.current(store, saved)
         if not pending:
             return *self._shown(store)[:1], store, gr.update(), ""
-        store = chats.add_turn(store, self._turn(pending, store, int(k), mode, chats.new_id()))
+        store = chats.add_turn(store, self._turn(pending, store, k, mode, chats.new_id()))
         messages, listing = self._shown(store)
         return messages, store, listing, ""
 
@@ -133,7 +133,7 @@ class Handlers:
             return keep
         kind = data.get("kind")
         if kind == "retry":
-            fresh = self._turn(turn["question"], store, int(k), mode, turn["id"])
+            fresh = self._turn(turn["question"], store, k, mode, turn["id"])
             store = chats.replace_turn(store, turn["id"], fresh)
             return *self._shown(store), store, *keep[3:]
         if kind in ("up", "down") and "error" not in turn:

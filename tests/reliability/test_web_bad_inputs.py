@@ -150,7 +150,7 @@ def test_the_chat_handler_shows_one_line_or_the_answer(
 ) -> None:
     before = snapshot(server.index)
     handlers = web.Handlers(server.service)
-    messages, _, pending = handlers.answer_pending(question, [], [], k, "hybrid")
+    messages, _, _, pending = handlers.answer_pending(question, None, None, k, "hybrid")
     bubble = messages[-1]["content"]
     assert shown in bubble and "\x1b" not in bubble and "[1m" not in bubble and pending == ""
     assert ("Could not answer" in bubble) == (shown != "1104")
