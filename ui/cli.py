@@ -202,6 +202,31 @@ def _add_query_options(parser: argparse.ArgumentParser, json_output: bool = True
         parser.add_argument("--json", action="store_true", help="print JSON (schema in README)")
 
 
+def _add_scope_options(index: argparse.ArgumentParser) -> None:
+    """``index --add`` and ``--yes``: keep what is indexed, or drop it without asking."""
+    index.add_argument(
+        "--add", action="store_true", help="add PATHS and keep everything already indexed"
+    )
+    index.add_argument(
+        "-y", "--yes", action="store_true",
+        help="remove documents not under PATHS without asking (a terminal asks first)",
+    )  # fmt: skip
+
+
+def _add_shell_and_feedback_parsers(sub: argparse._SubParsersAction) -> None:
+    """``seedqa shell`` and ``seedqa feedback export``."""
+    shell = sub.add_parser("shell", help="answer question after question, model kept loaded")
+    _add_query_options(shell, json_output=False)
+    shell.set_defaults(handler=cmd_shell)
+
+    feedback = sub.add_parser("feedback", help="the web chat's ratings as a QA set")
+    actions = feedback.add_subparsers(dest="feedback_command", required=True, metavar="ACTION")
+    export = actions.add_parser("export", help="write the rated answers as a QA set (JSONL)")
+    export.add_argument("out", type=Path, metavar="OUT.jsonl")
+    _add_index_dir(export)
+    export.set_defaults(handler=cmd_feedback_export)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser with every subcommand."""
     parser = SuggestingParser(
@@ -215,13 +240,7 @@ def build_parser() -> argparse.ArgumentParser:
         "paths", nargs="*", help="files or folders (default: the index's sources, or seeds/)"
     )
     _add_index_dir(index)
-    index.add_argument(
-        "--add", action="store_true", help="add PATHS and keep everything already indexed"
-    )
-    index.add_argument(
-        "-y", "--yes", action="store_true",
-        help="remove documents not under PATHS without asking (a terminal asks first)",
-    )  # fmt: skip
+    _add_scope_options(index)
     index.add_argument("--rebuild", action="store_true", help="re-chunk and re-embed everything")
     index.add_argument("--chunk-tokens", type=whole_number(1), help="chunk size in tokens")
     index.add_argument("--overlap", type=whole_number(0), help="overlap between chunks in tokens")
@@ -280,17 +299,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_query_options(ask)
     ask.set_defaults(handler=cmd_ask)
 
-    shell = sub.add_parser("shell", help="answer question after question, model kept loaded")
-    _add_query_options(shell, json_output=False)
-    shell.set_defaults(handler=cmd_shell)
-
-    feedback = sub.add_parser("feedback", help="the web chat's ratings as a QA set")
-    actions = feedback.add_subparsers(dest="feedback_command", required=True, metavar="ACTION")
-    export = actions.add_parser("export", help="write the rated answers as a QA set (JSONL)")
-    export.add_argument("out", type=Path, metavar="OUT.jsonl")
-    _add_index_dir(export)
-    export.set_defaults(handler=cmd_feedback_export)
-
+    _add_shell_and_feedback_parsers(sub)
     add_server_parsers(sub)
     add_eval_parser(sub)
     return parser
