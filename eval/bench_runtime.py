@@ -311,6 +311,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=4, help="throughput rounds")
     parser.add_argument("--repeats", type=int, default=1, help="latency passes over the queries")
     parser.add_argument("--skip-quality", action="store_true")
+    parser.add_argument("--only-quality", action="store_true", help="section 3 alone")
     parser.add_argument(
         "--reference-index",
         type=Path,
@@ -341,21 +342,29 @@ def main(argv: list[str] | None = None) -> int:
         args.out.with_suffix(".md").write_text(markdown(results))
 
     embedders = load_runtimes()
-    results["agreement"], _ = section_agreement(embedders, sample)
-    save()
-    results["throughput"] = section_throughput(embedders, sample, args.rounds)
-    save()
+    if not args.only_quality:
+        results["agreement"], _ = section_agreement(embedders, sample)
+        save()
+        results["throughput"] = section_throughput(embedders, sample, args.rounds)
+        save()
     if not args.skip_quality:
         if args.reference_index:
             ref_texts, ref_ids, ref_vectors = reference_index(args.reference_index)
+            keep = {row["_id"] for row in docs}  # --limit-docs: the same seeded sample
+            rows = [i for i, doc_id in enumerate(ref_ids) if doc_id in keep]
+            ref_texts = [ref_texts[i] for i in rows]
+            ref_ids = [ref_ids[i] for i in rows]
+            ref_vectors = ref_vectors[rows]
             results["quality"] = section_quality(
                 embedders, ref_texts, ref_ids, queries, qrels, reference=ref_vectors
             )
         else:
             results["quality"] = section_quality(embedders, texts, doc_ids, queries, qrels)
         save()
-    results["latency"] = section_latency([queries[q] for q in sorted(queries)], args.repeats)
-    save()
+    if not args.only_quality:
+        queries_in_order = [queries[q] for q in sorted(queries)]
+        results["latency"] = section_latency(queries_in_order, args.repeats)
+        save()
     log(f"wrote {args.out.with_suffix('.json')} and .md")
     return 0
 
