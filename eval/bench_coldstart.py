@@ -6,7 +6,9 @@ Measures, in one run and with the same seed index:
 * a first ``seedqa ask`` on an existing seed index with the default runtime
   (ONNX Runtime), and with ``SEEDQA_RUNTIME=torch`` (the torch path, baseline);
 * optionally (``--baseline-rev REV``) the same ``ask`` with the code of an
-  older git revision, run from a temporary checkout in this environment.
+  older git revision, run from a temporary checkout in this environment;
+* optionally (``--app-venv DIR``) ``--help`` and ``ask`` with another venv's
+  ``seedqa``, e.g. one made by ``make install`` (no torch, no scipy).
 
 Each command runs ``--runs`` times (default 5) in rotating order, each in a new
 process; the script prints p50, min and max wall seconds and writes
@@ -105,6 +107,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--baseline-rev", default=None, help="also time ask with this git rev")
+    parser.add_argument(
+        "--app-venv",
+        type=Path,
+        default=None,
+        help="also time --help and ask with the seedqa of this venv (e.g. a `make install` "
+        "one, without torch or scipy)",
+    )
     parser.add_argument("--out", type=Path, default=RESULTS / "bench_coldstart")
     args = parser.parse_args(argv)
 
@@ -123,6 +132,11 @@ def main(argv: list[str] | None = None) -> int:
                 {**env, "SEEDQA_RUNTIME": "torch"},
             ),
         }
+        if args.app_venv:
+            app = str(args.app_venv / "bin" / "seedqa")
+            commands["seedqa --help (make install venv)"] = ([app, "--help"], env)
+            app_ask = [app, *ask[1:]]
+            commands["seedqa ask (ONNX Runtime, make install venv)"] = (app_ask, env)
         if args.baseline_rev:
             path = old_checkout(args.baseline_rev, work)
             old_env = {**env, "PYTHONPATH": str(path)}
