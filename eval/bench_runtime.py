@@ -32,7 +32,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from bench_index import (
+from bench_common import (
     DEFAULT_SCIFACT,
     RESULTS,
     Clock,
@@ -55,15 +55,14 @@ from seedqa.index.records import Document
 ONNX_BATCHES = (16, 32, 64)
 
 
-def scifact_chunks(docs: list[dict]) -> tuple[list[str], list[str]]:
+def scifact_chunks(docs: list[tuple[str, str]]) -> tuple[list[str], list[str]]:
     """Chunk texts and their SciFact doc ids, chunked as ``seedqa index`` does."""
     texts, doc_ids = [], []
-    for row in docs:
-        text = f"{row['title']}\n\n{row['text']}"
-        doc = Document(row["_id"], row["title"], text, row["_id"], "txt")
+    for doc_id, text in docs:
+        doc = Document(doc_id, text.split("\n", 1)[0], text, doc_id, "txt")
         for chunk in chunk_document(doc):
             texts.append(chunk.text)
-            doc_ids.append(row["_id"])
+            doc_ids.append(doc_id)
     return texts, doc_ids
 
 
@@ -322,8 +321,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=RESULTS / "bench_runtime")
     args = parser.parse_args(argv)
 
-    corpus, queries, qrels = read_scifact(args.scifact)
-    docs = select_docs(corpus, args.limit_docs)
+    scifact = read_scifact(args.scifact)
+    queries, qrels = scifact.queries, scifact.qrels
+    docs = select_docs(scifact.documents, args.limit_docs)
     texts, doc_ids = scifact_chunks(docs)
     picks = np.unique(np.linspace(0, len(texts) - 1, min(args.sample, len(texts))).astype(int))
     sample = [texts[i] for i in picks]
@@ -350,7 +350,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.skip_quality:
         if args.reference_index:
             ref_texts, ref_ids, ref_vectors = reference_index(args.reference_index)
-            keep = {row["_id"] for row in docs}  # --limit-docs: the same seeded sample
+            keep = {doc_id for doc_id, _ in docs}  # --limit-docs: the same seeded sample
             rows = [i for i, doc_id in enumerate(ref_ids) if doc_id in keep]
             ref_texts = [ref_texts[i] for i in rows]
             ref_ids = [ref_ids[i] for i in rows]
