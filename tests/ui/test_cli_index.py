@@ -257,7 +257,8 @@ class BuildProcess:
         self.proc.send_signal(signum)
 
     def finish(self) -> tuple[int, str, str]:
-        code = self.proc.wait(timeout=120)
+        # A hang guard only: on a loaded CI machine the last batch can take long to finish.
+        code = self.proc.wait(timeout=600)
         self.reader.join(timeout=10)
         assert self.proc.stdout is not None
         return code, self.proc.stdout.read(), self.stderr
