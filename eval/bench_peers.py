@@ -42,11 +42,12 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 import numpy as np  # noqa: E402
 
+from seedqa.evaluation.beir_run import RANK_DEPTH  # noqa: E402
+from seedqa.evaluation.corpus import write_corpus  # noqa: E402
+from seedqa.evaluation.datasets import load_beir  # noqa: E402
+from seedqa.evaluation.metrics import trec_scores  # noqa: E402
 from seedqa.index.build import build_index  # noqa: E402
 from seedqa.index.embed import Embedder, resolve_model  # noqa: E402
-from seedqa.qa.evaluation.beir import RANK_DEPTH, chunk_depth, load_beir  # noqa: E402
-from seedqa.qa.evaluation.corpus import write_corpus  # noqa: E402
-from seedqa.qa.evaluation.metrics import trec_scores  # noqa: E402
 from seedqa.qa.retriever import Retriever  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
@@ -100,17 +101,12 @@ class SeedqaTool:
             build_index([folder], self.index_dir, embedder=self.embedder)
             seconds = time.perf_counter() - started
         self.retriever = Retriever.load(self.index_dir, embedder=self.embedder)
-        self.chunk_depth = chunk_depth(len(self.retriever.chunks), len(documents))
         return seconds
 
     def ranking(self, query: str, mode: str, n_docs: int) -> list[str]:
         """The top ``n_docs`` documents (benchmark ids) for ``query``."""
-        search_documents = getattr(self.retriever, "search_documents", None)
-        if search_documents is not None:
-            hits = search_documents(query, k=n_docs, mode=mode)
-        else:  # checkouts before document-level search: enough chunks for n_docs documents
-            hits = self.retriever.search(query, k=self.chunk_depth, mode=mode)
-        return list(dict.fromkeys(self.ids.get(h.doc_id, h.doc_id) for h in hits))[:n_docs]
+        hits = self.retriever.search_documents(query, k=n_docs, mode=mode)
+        return [self.ids.get(h.doc_id, h.doc_id) for h in hits]
 
 
 # ---------------------------------------------------------------- txtai

@@ -97,6 +97,8 @@ class Retriever:
 
     ``fusion`` names a method of ``FUSION_METHODS`` and ``dense_weight`` its
     weight of the dense signal (0 to 1); both are checked here, once.
+    ``documents`` maps chunk rows to documents (``qa.documents.ChunkDocuments``),
+    built once here for ``search_documents``.
     """
 
     def __init__(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from seedqa.evaluation.beir_run import chunk_depth, parse_modes
+from seedqa.evaluation.beir_run import parse_modes
 from seedqa.evaluation.datasets import Question, sample_questions
 from seedqa.evaluation.metrics import (
     abstention_scores,
@@ -86,11 +86,8 @@ def test_trec_scores_and_recall_curve_on_a_known_case():
     assert curve == pytest.approx([1 / 3, 1.5 / 3, 1.5 / 3])
 
 
-def test_distinct_docs_and_depth_and_modes():
+def test_distinct_docs_and_modes():
     assert distinct_docs(["a", "b", "a", "c", "b"]) == ["a", "b", "c"]
-    assert chunk_depth(14_000, 5_000) == 560
-    assert chunk_depth(10, 10) == 200
-    assert chunk_depth(10**6, 10) == 1000
     assert parse_modes("all") == ("hybrid", "dense", "lexical")
     assert parse_modes("dense") == ("dense",)
     with pytest.raises(Exception, match="not valid"):

@@ -240,14 +240,15 @@ def test_cli_eval_beir_all_modes(beir_fixture, tmp_path, capsys):
     assert list(data) == ["dataset", "modes"] and data["dataset"] == "tinybeir"
     assert list(data["modes"]) == ["hybrid", "dense", "lexical"]
     for figures in data["modes"].values():
-        assert list(figures) == ["ndcg@10", "recall@100", "mrr@10", "queries_per_s"]
+        assert list(figures) == ["ndcg@10", "recall@100", "mrr@10", "queries_per_s", "latency_ms"]
         for name in ("ndcg@10", "recall@100", "mrr@10"):
             assert 0.0 <= figures[name] <= 1.0
         assert figures["queries_per_s"] > 0
+        assert 0 < figures["latency_ms"]["p50"] <= figures["latency_ms"]["p95"]
         # 20 documents: every relevant one is in the top 100.
         assert figures["recall@100"] == 1.0
     assert data["modes"]["hybrid"]["ndcg@10"] > 0.8
-    assert "nDCG@10" in captured.out
+    assert "nDCG@10" in captured.out and "p95 ms" in captured.out
     assert "| hybrid |" in report.read_text()
     for name in ("b-recall.png", "b-latency.png"):
         assert (tmp_path / name).read_bytes().startswith(b"\x89PNG")
