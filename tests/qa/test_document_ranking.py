@@ -135,6 +135,11 @@ def test_rank_documents_matches_the_straightforward_implementation(
         for d, s in zip(ranking.docs, ranking.scores, strict=True)
     ]
     assert_same_ranking(got, straightforward(corpus, k, mode, fuse, pool), k)
+    # k distinct documents whenever the corpus has them (lexical: a positive BM25 score)
+    matching = len(corpus.documents)
+    if mode == "lexical":
+        matching = int((corpus.documents.best(corpus.lexical) > 0).sum())
+    assert len(ranking) == min(k, matching) == len(set(ranking.docs.tolist()))
     # the chunk that stands for each document belongs to it
     for doc, row in zip(ranking.docs, ranking.rows, strict=True):
         assert corpus.documents.chunk_doc[row] == doc
@@ -148,32 +153,6 @@ def test_the_dense_pool_yields_k_distinct_documents_when_the_corpus_has_them(cor
     assert len(set(docs.tolist())) == len(docs)
     assert np.all(np.diff(scores) <= TOLERANCE)  # best first
     assert np.all(corpus.documents.chunk_doc[rows] == docs)
-
-
-@settings(max_examples=100, deadline=None)
-@given(
-    corpus=corpora,
-    k=st.integers(1, 60),
-    mode=st.sampled_from(MODES),
-    method=st.sampled_from(sorted(FUSION_METHODS)),
-    pool=st.integers(1, 30),
-)
-def test_every_mode_yields_k_distinct_documents_when_the_corpus_has_them(
-    corpus, k, mode, method, pool
-):
-    """Dense and hybrid: every document can match; lexical: those with a positive BM25 score."""
-    fuse = partial(FUSION_METHODS[method], dense_weight=0.6)
-    signals = QuerySignals(vector=corpus.query, lexical=corpus.lexical)
-    ranking = rank_documents(
-        corpus.index, corpus.documents, signals, k, retrieval_mode(mode), fuse, pool
-    )
-    if mode == "lexical":
-        matching = int((corpus.documents.best(corpus.lexical) > 0).sum())
-    else:
-        matching = len(corpus.documents)
-    assert len(ranking) == min(k, matching)
-    assert len(set(ranking.docs.tolist())) == len(ranking)
-    assert np.all(np.diff(ranking.scores) <= TOLERANCE)  # best first
 
 
 def test_the_pool_grows_past_one_document_that_fills_it():
