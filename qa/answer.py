@@ -25,9 +25,10 @@ from typing import Any
 
 from seedqa.index.records import page_at
 from seedqa.index.state import IndexState
+from seedqa.qa.answerers import DEFAULT_ANSWERER, make_answerer
 from seedqa.qa.errors import InvalidQuestion
 from seedqa.qa.evidence import Evidence, SentenceVectors
-from seedqa.qa.extract import extract_answer
+from seedqa.qa.extract import Extraction
 from seedqa.qa.followup import resolve_query
 from seedqa.qa.inputs import DEFAULT_K, check_k, check_mode, clean_question
 from seedqa.qa.retriever import DEFAULT_MODE, Hit, Retriever
@@ -35,6 +36,7 @@ from seedqa.qa.retriever import DEFAULT_MODE, Hit, Retriever
 __all__ = ["ABSTAIN_MESSAGE", "DEFAULT_K", "Answer", "Assistant", "Citation", "InvalidQuestion"]
 
 ABSTAIN_MESSAGE = "The documents don't answer this question"
+CLOSEST_MESSAGE = "The documents don't say. The closest passage is [{rank}], in “{title}”."
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,8 @@ class Assistant:
     ``sentence_vectors`` is the sentence-embedding cache of an earlier
     assistant with the same embedder (e.g. over the previous index
     generation), so that a reload does not embed every sentence again.
+    ``answerer`` names how a sentence is chosen and when to abstain
+    (``seedqa.qa.answerers.ANSWERERS``).
     """
 
     def __init__(
@@ -105,6 +109,7 @@ class Assistant:
         k: int = DEFAULT_K,
         mode: str = DEFAULT_MODE,
         sentence_vectors: SentenceVectors | None = None,
+        answerer: str = DEFAULT_ANSWERER,
     ) -> None:
         self.retriever = retriever
         self.k = check_k(k)
@@ -112,6 +117,7 @@ class Assistant:
         if sentence_vectors is None or sentence_vectors.embedder is not retriever.embedder:
             sentence_vectors = SentenceVectors(retriever.embedder)
         self.sentence_vectors = sentence_vectors
+        self.answerer = make_answerer(answerer, retriever.embedder)
 
     @classmethod
     def load(cls, index_dir: str | Path | IndexState | None = None, **options: Any) -> Assistant:
@@ -119,7 +125,9 @@ class Assistant:
         k = options.pop("k", DEFAULT_K)
         mode = options.pop("mode", DEFAULT_MODE)
         sentences = options.pop("sentence_vectors", None)
-        return cls(Retriever.load(index_dir, **options), k=k, mode=mode, sentence_vectors=sentences)
+        answerer = options.pop("answerer", DEFAULT_ANSWERER)
+        retriever = Retriever.load(index_dir, **options)
+        return cls(retriever, k=k, mode=mode, sentence_vectors=sentences, answerer=answerer)
 
     def ask(
         self,
@@ -141,7 +149,7 @@ class Assistant:
         evidence = Evidence(
             text, query, tuple(hits), self.retriever.stored.lexical, self.sentence_vectors
         )
-        extraction = extract_answer(evidence)
+        extraction = self.answerer.extract(evidence)
         finished = time.perf_counter()
         citations = [
             Citation(
@@ -159,7 +167,7 @@ class Assistant:
             for n, c in enumerate(extraction.sentences, start=1)
         ]
         if extraction.abstained:
-            answer = f"{ABSTAIN_MESSAGE} ({extraction.reason})."
+            answer = _abstention(extraction)
         else:
             answer = " ".join(f"{c.text} [{c.n}]" for c in citations)
         return Answer(
@@ -181,3 +189,11 @@ class Assistant:
     def _page(self, hit: Hit, offset: int) -> int | None:
         entry = self.retriever.stored.manifest.documents.get(hit.doc_id)
         return page_at(entry.page_starts, offset) if entry else hit.page
+
+
+def _abstention(extraction: Extraction) -> str:
+    """The answer text of an abstention: the closest passage (hit rank) or the reason."""
+    if extraction.closest is not None:
+        closest = extraction.closest
+        return CLOSEST_MESSAGE.format(rank=closest.rank, title=closest.title or closest.doc_id)
+    return f"{ABSTAIN_MESSAGE} ({extraction.reason})."

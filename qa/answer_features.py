@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from seedqa.index.lexical import LexicalIndex
 from seedqa.index.records import Span
+from seedqa.qa.evidence import Evidence
 from seedqa.qa.extract import (
     _ASKS_AMOUNT,
     _ASKS_WHEN,
@@ -25,7 +25,6 @@ from seedqa.qa.extract import (
     _lexical_share,
     _numbers,
     evidence_coverage,
-    evidence_terms,
     unsupported_specifics,
 )
 from seedqa.qa.retriever import Hit
@@ -95,12 +94,10 @@ def _missing_here(question: str, candidate: SentenceCandidate) -> tuple[int, int
 
 
 def hand_features(
-    question: str,
+    evidence: Evidence,
     query_vector: np.ndarray,
     sentence_vectors: np.ndarray,
     candidates: Sequence[SentenceCandidate],
-    hits: Sequence[Hit],
-    lexical: LexicalIndex,
 ) -> np.ndarray:
     """The ``HAND_FEATURES`` of every candidate, one row each.
 
@@ -111,14 +108,14 @@ def hand_features(
     n = len(candidates)
     if not n:
         return np.zeros((0, len(HAND_FEATURES)), dtype=np.float32)
-    present = evidence_terms(hits, lexical)
-    terms = [t for t in _content_terms(lexical, question) if t in present]
+    question, lexical = evidence.question, evidence.lexical
+    terms = [t for t in _content_terms(lexical, question) if t in evidence.terms]
     weights = lexical.idf(terms) if terms else np.zeros(0)
     cosine = sentence_vectors @ query_vector
     share = np.array([_lexical_share(lexical, terms, weights, c.text) for c in candidates])
     old = OLD_DENSE_WEIGHT * cosine + (1 - OLD_DENSE_WEIGHT) * share
-    everywhere = float(bool(unsupported_specifics(question, " ".join(h.text for h in hits))))
-    coverage = evidence_coverage(question, hits, lexical, present)
+    everywhere = float(bool(unsupported_specifics(question, evidence.text)))
+    coverage = evidence_coverage(evidence)
     asks = (
         float(bool(_ASKS_WHEN.search(question))),
         float(bool(_ASKS_AMOUNT.search(question))),

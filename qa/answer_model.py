@@ -2,7 +2,7 @@
 
 The model reads the question and a candidate sentence together, word by word,
 on top of the frozen MiniLM token vectors that the embedder already computes
-(``Embedder.embed_tokens``):
+(``Embedder.token_embeddings``):
 
 1. every token is projected into a small learned space; each question token is
    aligned with its best match in the sentence and, separately, in the
@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from seedqa.index.embed import TokenEmbeddings
+from seedqa.index.embed import Embedder
 from seedqa.index.errors import SeedqaError
 
 MODEL_DIR = Path(__file__).resolve().parents[1] / "models" / "answerer"
@@ -43,8 +43,40 @@ SOFTMIN_TEMPERATURE = 8.0
 TOKEN_FEATURES = ("align", "context_align", "exact", "context_exact", "figure", "figure_unmatched")
 
 
+#: Texts per forward pass when asking the embedder for token vectors.
+TOKEN_BATCH = 32
+
+
 class AnswerModelError(SeedqaError):
     """The answer model's files are missing, unreadable or of another version."""
+
+
+@dataclass(frozen=True)
+class TextTokens:
+    """One text as the embedder sees it, for the answer model.
+
+    ``ids`` are its wordpiece ids (``[CLS]`` ... ``[SEP]``), ``vectors`` the last
+    layer's vector of each, and ``pooled`` the text's mean-pooled unit vector.
+    """
+
+    ids: np.ndarray
+    vectors: np.ndarray
+    pooled: np.ndarray
+
+
+def text_tokens(embedder: Embedder, texts: list[str]) -> list[TextTokens]:
+    """Token ids and vectors of each text from ``embedder``, one forward pass per batch."""
+    found: list[TextTokens] = []
+    for begin in range(0, len(texts), TOKEN_BATCH):
+        batch = embedder.token_embeddings(texts[begin : begin + TOKEN_BATCH])
+        for row in range(len(batch.vectors)):
+            mask = np.asarray(batch.attention_mask[row]) == 1
+            vectors = np.ascontiguousarray(batch.vectors[row][mask], dtype=np.float32)
+            pooled = vectors.mean(axis=0)
+            pooled /= max(float(np.linalg.norm(pooled)), 1e-12)
+            ids = np.asarray(batch.input_ids[row])[mask].astype(np.int32)
+            found.append(TextTokens(ids, vectors, pooled))
+    return found
 
 
 @dataclass(frozen=True)
@@ -84,7 +116,7 @@ class AnswerModel:
 
     Example:
         >>> model = AnswerModel.load()
-        >>> question = model.encode(embedder.embed_tokens(["what's the r&d budget"])[0])
+        >>> question = model.encode(text_tokens(embedder, ["what's the r&d budget"])[0])
         >>> model.probabilities(question, sentences, contexts, hand)  # doctest: +SKIP
 
     """
@@ -124,7 +156,7 @@ class AnswerModel:
             )
         return cls(params, config)
 
-    def encode(self, tokens: TokenEmbeddings) -> EncodedText:
+    def encode(self, tokens: TextTokens) -> EncodedText:
         """Project one text's token vectors into the model's spaces."""
         vectors = tokens.vectors[1:-1][: self.max_tokens]
         ids = tokens.ids[1:-1][: self.max_tokens]

@@ -86,12 +86,17 @@ class Candidate:
 
 @dataclass(frozen=True)
 class Extraction:
-    """The sentences chosen to answer (empty when abstaining) and why."""
+    """The sentences chosen to answer (empty when abstaining) and why.
+
+    ``closest`` is, on an abstention, the hit holding the sentence that came
+    closest to answering (when the answerer knows it).
+    """
 
     sentences: list[Candidate]
     abstained: bool
     reason: str
     confidence: float
+    closest: Hit | None = None
 
 
 def _candidates(hits: Sequence[Hit]) -> list[tuple[Hit, Span, str]]:

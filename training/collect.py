@@ -33,6 +33,7 @@ from seedqa.index.build import build_index
 from seedqa.index.embed import Embedder
 from seedqa.index.load import load_paths
 from seedqa.qa.answer_features import candidate_sentences, hand_features
+from seedqa.qa.evidence import Evidence, SentenceVectors
 from seedqa.qa.retriever import Hit, Retriever
 from seedqa.training.squad_data import Article, QuestionRecord, build_questions
 from seedqa.training.token_store import TokenStore
@@ -247,19 +248,17 @@ def featurize(
     for query in queries:
         candidates = candidate_sentences(query.hits)
         retriever = retrievers[query.source]
-        pooled = np.stack([store.get(c.text).pooled for c in candidates]) if candidates else None
-        rows = (
-            hand_features(
+        rows = np.zeros((0, 0))
+        if candidates:
+            evidence = Evidence(
                 query.question,
-                store.get(query.question).pooled,
-                pooled,
-                candidates,
-                query.hits,
+                query.question,
+                tuple(query.hits),
                 retriever.stored.lexical,
+                SentenceVectors(retriever.embedder),
             )
-            if candidates
-            else np.zeros((0, 0))
-        )
+            pooled = np.stack([store.get(c.text).pooled for c in candidates])
+            rows = hand_features(evidence, store.get(query.question).pooled, pooled, candidates)
         question_ids.append(text_id(query.question))
         starts.append(len(sentence))
         counts.append(len(candidates))

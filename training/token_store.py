@@ -1,6 +1,6 @@
 """A disk cache of MiniLM token vectors for training texts, keyed by text hash.
 
-Texts are embedded once with ``Embedder.embed_tokens`` (the same call the
+Texts are embedded once with ``answer_model.text_tokens`` (the same call the
 answerer makes at run time) and stored as float16 in one ``.npz``; re-running
 the training pipeline embeds only texts it has never seen.
 """
@@ -13,8 +13,9 @@ from pathlib import Path
 
 import numpy as np
 
-from seedqa.index.embed import Embedder, TokenEmbeddings
+from seedqa.index.embed import Embedder
 from seedqa.index.records import text_hash
+from seedqa.qa.answer_model import TextTokens, text_tokens
 
 BATCH = 256
 
@@ -48,7 +49,7 @@ class TokenStore:
         bar = tqdm(total=len(missing), desc="token vectors", unit="text", disable=not progress)
         for begin in range(0, len(missing), BATCH):
             batch = missing[begin : begin + BATCH]
-            for text, tokens in zip(batch, embedder.embed_tokens(batch), strict=True):
+            for text, tokens in zip(batch, text_tokens(embedder, batch), strict=True):
                 self._rows[text_hash(text)] = (
                     tokens.ids,
                     tokens.vectors.astype(np.float16),
@@ -62,10 +63,10 @@ class TokenStore:
         self.save()
         return len(missing)
 
-    def get(self, text: str) -> TokenEmbeddings:
+    def get(self, text: str) -> TextTokens:
         """The stored token embeddings of ``text`` (which must have been ensured)."""
         ids, vectors, pooled = self._rows[text_hash(text)]
-        return TokenEmbeddings(ids, vectors.astype(np.float32), pooled)
+        return TextTokens(ids, vectors.astype(np.float32), pooled)
 
     def save(self) -> None:
         """Write the store atomically (only when something was added)."""

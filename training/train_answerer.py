@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -26,6 +27,7 @@ from seedqa.qa.answer_features import HAND_FEATURES
 from seedqa.qa.answer_model import FORMAT_VERSION, MODEL_DIR
 from seedqa.training import build_dataset
 from seedqa.training.calibrate import Outcomes, choose_threshold, outcomes
+from seedqa.training.model_card import write_card
 from seedqa.training.token_store import TokenStore
 from seedqa.training.train import Dataset, Settings, load, predict, train
 
@@ -85,7 +87,17 @@ def main() -> None:
     training = [load(args.work, n, store, settings) for n in TRAIN_SETS]
     model = train(training, numeric, settings)
     trained = time.perf_counter()
-    dev = {n: dev_outcomes(model, load(args.work, n, store, settings), numeric) for n in DEV_SETS}
+    load_average = round(os.getloadavg()[0], 1)
+    dev_data = [load(args.work, n, store, settings) for n in DEV_SETS]
+    dev = {d.name: dev_outcomes(model, d, numeric) for d in dev_data}
+    counts = {
+        d.name: {
+            "questions": d.n,
+            "answerable": int(d.arrays["answerable"].sum()),
+            "candidates": int(len(d.arrays["label"])),
+        }
+        for d in training + dev_data
+    }
     threshold = choose_threshold(list(dev.values()))
     figures = report(dev, threshold)
     for name, fig in figures.items():
@@ -104,6 +116,7 @@ def main() -> None:
         "max_sentence_tokens": settings.max_tokens,
         "hand_features": list(HAND_FEATURES),
         "settings": asdict(settings),
+        "load_average": load_average,
         "seconds": {
             "build_dataset": round(built - started, 1),
             "train": round(trained - built, 1),
@@ -113,6 +126,7 @@ def main() -> None:
     (args.out / "metrics.json").write_text(
         json.dumps({"threshold": threshold, "sets": figures}, indent=1) + "\n", encoding="utf-8"
     )
+    write_card(args.out, counts)
     print(f"threshold {threshold}; wrote {args.out} in {time.perf_counter() - started:.0f} s")
 
 

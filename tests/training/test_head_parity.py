@@ -7,7 +7,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from seedqa.qa.answer_model import AnswerModel, merge_context  # noqa: E402
+from seedqa.qa.answer_model import AnswerModel, TextTokens, merge_context, text_tokens  # noqa: E402
 from seedqa.training.head import AnswerHead  # noqa: E402
 from seedqa.training.train import Dataset, TextTable, make_batch  # noqa: E402
 
@@ -27,7 +27,7 @@ class _Store:
     def __init__(self, embedder, texts):
         self.tokens = {
             text: dataclasses.replace(t, vectors=t.vectors.astype(np.float16).astype(np.float32))
-            for text, t in zip(texts, embedder.embed_tokens(texts), strict=True)
+            for text, t in zip(texts, text_tokens(embedder, texts), strict=True)
         }
 
     def get(self, text):
@@ -46,7 +46,7 @@ def test_numpy_model_matches_torch_head(embedder):
     texts = [QUESTION, *[s for s in SENTENCES if s], *[p for p in PREVIOUS if p], TITLE]
     store = _Store(embedder, list(dict.fromkeys(texts)))
     table_texts = list(dict.fromkeys(texts + [""]))
-    store.tokens[""] = embedder.embed_tokens(["."])[0].__class__(
+    store.tokens[""] = TextTokens(
         np.array([101, 102], np.int32), np.zeros((2, 384), np.float32), np.zeros(384, np.float32)
     )
     table = TextTable(table_texts, store, max_tokens=96)
