@@ -232,6 +232,8 @@ class AnswerModel:
         p = self.params
         scaled = (np.asarray(hand, dtype=np.float32) - p["hand_mean"]) / p["hand_std"]
         x = np.concatenate([reading, scaled], axis=1)
+        if "input_mask" in p:
+            x = x * p["input_mask"]
         hidden = np.maximum(x @ p["mlp_w1"] + p["mlp_b1"], 0.0)
         return hidden @ p["mlp_w2"] + p["mlp_b2"]
 

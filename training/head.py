@@ -48,6 +48,7 @@ class AnswerHead(nn.Module):
         token_hidden: int = 8,
         hand_mean: np.ndarray | None = None,
         hand_std: np.ndarray | None = None,
+        inputs: str = "both",
     ) -> None:
         super().__init__()
 
@@ -75,6 +76,14 @@ class AnswerHead(nn.Module):
         std = np.ones(n_hand) if hand_std is None else hand_std
         self.register_buffer("hand_mean", torch.tensor(mean, dtype=torch.float32))
         self.register_buffer("hand_std", torch.tensor(std, dtype=torch.float32))
+        # Which inputs the final MLP sees: "both", "reading" (route a alone) or "hand"
+        # (the earlier scorer's signals alone); used to measure each part's worth.
+        mask = np.ones(4 + n_hand, dtype=np.float32)
+        if inputs == "reading":
+            mask[4:] = 0.0
+        elif inputs == "hand":
+            mask[:4] = 0.0
+        self.register_buffer("input_mask", torch.tensor(mask))
 
     def _align(self, x: torch.Tensor) -> torch.Tensor:
         z = x @ self.proj_w + self.proj_b
@@ -121,7 +130,7 @@ class AnswerHead(nn.Module):
         answer_type = torch.where(has_s[:, 0], answer_type, torch.zeros_like(answer_type))
         reading = torch.stack([mean_support, min_support, mean_align, answer_type], dim=1)
         scaled = (b.hand - self.hand_mean) / self.hand_std
-        x = torch.cat([reading, scaled], dim=1)
+        x = torch.cat([reading, scaled], dim=1) * self.input_mask
         return torch.relu(x @ self.mlp_w1 + self.mlp_b1) @ self.mlp_w2 + self.mlp_b2
 
     def export(self) -> dict[str, np.ndarray]:

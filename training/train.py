@@ -36,6 +36,7 @@ class Settings:
     align_dim: int = 64
     type_dim: int = 32
     hidden: int = 32
+    inputs: str = "both"
     seed: int = 0
 
 
@@ -195,6 +196,7 @@ def train(
         hidden=settings.hidden,
         hand_mean=hand.mean(axis=0),
         hand_std=np.where(std > 1e-6, std, 1.0),
+        inputs=settings.inputs,
     )
     optimizer = torch.optim.AdamW(
         model.parameters(), lr=settings.lr, weight_decay=settings.weight_decay

@@ -75,13 +75,19 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=MODEL_DIR)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--epochs", type=int, default=Settings.epochs)
+    parser.add_argument(
+        "--inputs",
+        choices=("both", "reading", "hand"),
+        default="both",
+        help="what the final layer reads (the shipped model reads both)",
+    )
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     started = time.perf_counter()
     if not all((args.work / f"{n}.npz").exists() for n in TRAIN_SETS + DEV_SETS):
         build_dataset.build(build_dataset.DEFAULT_SQUAD, args.work)
     built = time.perf_counter()
-    settings = Settings(epochs=args.epochs)
+    settings = Settings(epochs=args.epochs, inputs=args.inputs)
     store = TokenStore(args.work / "tokens.npz")
     numeric = numeric_vocab()
     training = [load(args.work, n, store, settings) for n in TRAIN_SETS]

@@ -1,0 +1,161 @@
+"""The shipped answer model: loads offline, reads paraphrases, abstains on near-misses."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from seedqa.index.build import build_index
+from seedqa.index.errors import InvalidSetting
+from seedqa.qa import Assistant, Retriever
+from seedqa.qa.answer_model import MODEL_DIR, AnswerModel, AnswerModelError
+from seedqa.qa.evidence import Evidence
+from seedqa.qa.model_answerer import ModelAnswerer
+
+# Documents written for these tests only (not in any training or development set).
+CORPUS = {
+    "glaciers.txt": (
+        "Glacier survey 2023\n\n"
+        "Alpine glaciers lost a tenth of their ice volume in two summers. "
+        "Researchers surveyed the Morteratsch glacier with drones and radar.\n\n"
+        "Meltwater feeds rivers that power hydroelectric dams downstream. "
+        "Less ice means lower river flows late in the summer.\n"
+    ),
+    "bakery.md": (
+        "# Corner Bakery opening times\n\n"
+        "The bakery opens at 7:00 on weekdays and at 8:30 on Saturdays. "
+        "It is closed on Sundays.\n\n"
+        "A sourdough loaf costs 4 euros, and croissants are sold until noon.\n"
+    ),
+}
+PARAPHRASED = [
+    ("what share of the ice have glaciers in the alps lost?", "glaciers.txt", "a tenth"),
+    ("when can i buy bread on a saturday morning", "bakery.md", "8:30"),
+    ("how much is a loaf of sourdough", "bakery.md", "4 euros"),
+]
+NEAR_MISSES = [
+    "how many glaciers are there in norway?",
+    "what does a baguette cost at the corner bakery?",
+    "what time does the bakery open on sundays in summer",
+]
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("model-corpus") / "docs"
+    folder.mkdir()
+    for name, text in CORPUS.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def retriever(corpus: Path, tmp_path_factory: pytest.TempPathFactory, qa_embedder) -> Retriever:
+    index_dir = tmp_path_factory.mktemp("model-index")
+    build_index([corpus], index_dir, embedder=qa_embedder)
+    return Retriever.load(index_dir, embedder=qa_embedder)
+
+
+@pytest.fixture(scope="module")
+def assistant(retriever: Retriever) -> Assistant:
+    return Assistant(retriever, answerer="model")
+
+
+def _best_probability(answerer: ModelAnswerer, retriever: Retriever, question: str) -> float:
+    hits = retriever.search(question, k=5)
+    evidence = Evidence(question, question, tuple(hits), retriever.stored.lexical, None)  # type: ignore[arg-type]
+    _, probabilities, _ = answerer.score(evidence)
+    return float(probabilities.max())
+
+
+def test_shipped_model_loads_offline_small_and_with_its_threshold():
+    model = AnswerModel.load()
+    config = json.loads((MODEL_DIR / "config.json").read_text(encoding="utf-8"))
+    assert model.threshold == config["threshold"]
+    assert 0.0 < model.threshold < 1.0
+    size = sum(p.stat().st_size for p in MODEL_DIR.parent.rglob("*") if p.is_file())
+    assert size <= 10 * 1024 * 1024
+
+
+def test_paraphrase_scores_above_near_miss(retriever, qa_embedder):
+    answerer = ModelAnswerer(qa_embedder)
+    paraphrase = _best_probability(answerer, retriever, PARAPHRASED[0][0])
+    near_miss = _best_probability(
+        answerer, retriever, "how much ice did glaciers in the alps lose in 1950?"
+    )
+    assert paraphrase > near_miss
+    assert paraphrase >= answerer.model.threshold > near_miss
+
+
+@pytest.mark.parametrize(("question", "doc", "expected"), PARAPHRASED)
+def test_paraphrased_questions_are_answered_with_exact_citations(
+    assistant, corpus, question, doc, expected
+):
+    answer = assistant.ask(question)
+    assert not answer.abstained, answer.answer
+    first = answer.citations[0]
+    assert first.doc_id == f"docs/{doc}"
+    assert expected in answer.answer
+    for citation in answer.citations:
+        text = (corpus / citation.doc_id.split("/", 1)[1]).read_text(encoding="utf-8")
+        assert text[citation.start : citation.end] == citation.text
+        assert 0.0 <= citation.score <= 1.0
+    assert first.score >= assistant.answerer.model.threshold
+
+
+@pytest.mark.parametrize("question", NEAR_MISSES)
+def test_near_misses_are_abstained_naming_the_closest_passage(assistant, question):
+    answer = assistant.ask(question)
+    assert answer.abstained, answer.answer
+    assert answer.citations == []
+    assert answer.answer.startswith("The documents don't say. The closest passage is [")
+    rank = int(answer.answer.split("[", 1)[1].split("]", 1)[0])
+    assert 1 <= rank <= len(answer.hits)
+    assert answer.hits[rank - 1].title in answer.answer
+
+
+def test_the_stored_threshold_decides(tmp_path, retriever, qa_embedder):
+    question = PARAPHRASED[0][0]
+    for threshold, abstains in ((0.999, True), (0.001, False)):
+        directory = tmp_path / f"model-{threshold}"
+        shutil.copytree(MODEL_DIR, directory)
+        config = json.loads((directory / "config.json").read_text(encoding="utf-8"))
+        config["threshold"] = threshold
+        (directory / "config.json").write_text(json.dumps(config), encoding="utf-8")
+        answerer = ModelAnswerer(qa_embedder, AnswerModel.load(directory))
+        hits = retriever.search(question, k=5)
+        evidence = Evidence(question, question, tuple(hits), retriever.stored.lexical, None)  # type: ignore[arg-type]
+        assert answerer.extract(evidence).abstained is abstains
+
+
+def test_a_missing_or_foreign_model_is_a_clear_error(tmp_path):
+    with pytest.raises(AnswerModelError, match="make train-answerer"):
+        AnswerModel.load(tmp_path)
+    shutil.copytree(MODEL_DIR, tmp_path / "old")
+    config = json.loads((tmp_path / "old" / "config.json").read_text(encoding="utf-8"))
+    config["format"] = 0
+    (tmp_path / "old" / "config.json").write_text(json.dumps(config), encoding="utf-8")
+    with pytest.raises(AnswerModelError, match="format"):
+        AnswerModel.load(tmp_path / "old")
+
+
+def test_answerer_is_chosen_by_name(retriever):
+    assert Assistant(retriever, answerer="similarity").answerer.name == "similarity"
+    with pytest.raises(InvalidSetting, match="model, similarity"):
+        Assistant(retriever, answerer="llm")
+
+
+def test_the_model_reads_without_torch():
+    code = (
+        "import sys\n"
+        "from seedqa.qa.answer_model import AnswerModel\n"
+        "import seedqa.qa.model_answerer\n"
+        "AnswerModel.load()\n"
+        "sys.exit('torch' in sys.modules)\n"
+    )
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
