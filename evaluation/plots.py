@@ -93,3 +93,31 @@ def plot_outcomes(
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
+
+
+def plot_tradeoff(
+    lines: dict[str, tuple[Sequence[float | None], Sequence[float | None], tuple | None]],
+    path: Path,
+    title: str,
+    xlabel: str,
+    ylabel: str,
+) -> Path:
+    """One line per label (x values, y values, and an optional marked point (x, y))."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(6, 4.5))
+    for label, (xs, ys, point) in lines.items():
+        line = ax.plot(xs, ys, marker=".", markersize=3, label=label)[0]
+        if point is not None:
+            ax.plot(*point, marker="o", markersize=9, color=line.get_color())
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_xlim(-0.02, 1.02)
+    ax.set_ylim(-0.02, 1.02)
+    ax.grid(alpha=0.3)
+    ax.set_title(title)
+    if lines:
+        ax.legend(loc="lower left")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path

@@ -10,9 +10,13 @@ Metrics (the ``--json`` schema is documented on ``QAResult.to_json``):
 * ``citation_accuracy``: answerable questions answered whose citations
   include a span overlapping an evidence span in the right document, over
   the answerable questions answered;
+* ``first_citation_source``: answerable questions answered whose first
+  citation is in the right document, over the answerable questions answered;
 * abstention ``precision`` and ``recall`` with the unanswerable questions as
   positives;
-* ``latency_ms`` p50/p95 of ``Assistant.ask`` (wall clock).
+* ``latency_ms`` p50/p95 of ``Assistant.ask`` (wall clock);
+* ``tradeoff``: the accuracy-versus-abstention curve over thresholds on the
+  answerer's confidence (``evaluation.tradeoff``).
 
 A ratio whose denominator is 0 is ``null``.
 """
@@ -33,6 +37,7 @@ from seedqa.evaluation.metrics import (
 )
 from seedqa.evaluation.plots import plot_latency, plot_outcomes
 from seedqa.evaluation.report import markdown_table, ms, text_table
+from seedqa.evaluation.tradeoff import TradeoffPoint, tradeoff_curve, write_tradeoff_plot
 
 #: Outcome labels in the order tables and plots show them, with their plot colours.
 OUTCOME_COLOURS = {
@@ -65,6 +70,9 @@ class QAOutcome:
     citation_correct: bool | None
     hit_rank: int | None
     latency_ms: float
+    confidence: float = 0.0
+    top_correct: bool | None = None
+    first_citation_source: bool | None = None
 
     @property
     def label(self) -> str:
@@ -94,10 +102,17 @@ class QAResult:
     mode: str = "hybrid"
     k: int = 5
     counts: dict[str, int] = field(default_factory=dict)
+    answerer: str = ""
 
     @classmethod
     def summarize(
-        cls, outcomes: Sequence[QAOutcome], *, name: str = "", mode: str = "hybrid", k: int = 5
+        cls,
+        outcomes: Sequence[QAOutcome],
+        *,
+        name: str = "",
+        mode: str = "hybrid",
+        k: int = 5,
+        answerer: str = "",
     ) -> QAResult:
         """Aggregate per-question outcomes into the figures."""
         answerable = [o for o in outcomes if o.answerable]
@@ -123,6 +138,9 @@ class QAResult:
                 "citation_accuracy": rounded(
                     ratio(sum(1 for o in answered if o.citation_correct), len(answered))
                 ),
+                "first_citation_source": rounded(
+                    ratio(sum(1 for o in answered if o.first_citation_source), len(answered))
+                ),
             },
             abstention={"precision": rounded(precision), "recall": rounded(recall)},
             latency_ms={
@@ -134,32 +152,55 @@ class QAResult:
             mode=mode,
             k=k,
             counts=counts,
+            answerer=answerer,
         )
+
+    @property
+    def tradeoff(self) -> list[TradeoffPoint]:
+        """The accuracy-versus-abstention curve (``evaluation.tradeoff``)."""
+        return tradeoff_curve(
+            [o.confidence for o in self.outcomes],
+            [o.answerable for o in self.outcomes],
+            [bool(o.top_correct) for o in self.outcomes],
+        )
+
+    @property
+    def operating_point(self) -> tuple[float, float] | None:
+        """(abstention recall, answer accuracy) as measured, the marker on the curve."""
+        recall, accuracy = self.abstention["recall"], self.answer["accuracy"]
+        return None if recall is None or accuracy is None else (recall, accuracy)
 
     def to_json(self) -> dict[str, Any]:
         """The ``--json`` schema.
 
-        ``{"n", "retrieval": {"hit@1", "hit@5", "mrr"}, "answer": {"accuracy",
-        "citation_accuracy"}, "abstention": {"precision", "recall"}, "latency_ms":
-        {"p50", "p95"}, "per_question": [...]}``; an undefined ratio (0/0) is null.
-        Each per-question entry is ``QAOutcome.to_json()``: ``id``, ``question``,
-        ``answerable``, ``abstained``, ``answer``, ``answer_correct``,
-        ``citation_correct``, ``hit_rank`` and ``latency_ms``.
+        ``{"n", "answerer", "retrieval": {"hit@1", "hit@5", "mrr"}, "answer":
+        {"accuracy", "citation_accuracy", "first_citation_source"}, "abstention":
+        {"precision", "recall"}, "latency_ms": {"p50", "p95"}, "tradeoff": [...],
+        "per_question": [...]}``; an undefined ratio (0/0) is null. ``tradeoff``
+        holds ``TradeoffPoint.to_json()`` objects. Each per-question entry is
+        ``QAOutcome.to_json()``: ``id``, ``question``, ``answerable``,
+        ``abstained``, ``answer``, ``answer_correct``, ``citation_correct``,
+        ``hit_rank``, ``latency_ms``, ``confidence``, ``top_correct`` and
+        ``first_citation_source``.
         """
         return {
             "n": self.n,
+            "answerer": self.answerer,
             "retrieval": dict(self.retrieval),
             "answer": dict(self.answer),
             "abstention": dict(self.abstention),
             "latency_ms": dict(self.latency_ms),
+            "tradeoff": [p.to_json() for p in self.tradeoff],
             "per_question": [o.to_json() for o in self.outcomes],
         }
 
     def summary_rows(self) -> tuple[list[str], list[list[Any]]]:
         """Headers and the one row of the summary table (terminal and report)."""
-        headers = ["mode", "n", "hit@1", "hit@5", "MRR", "answer acc", "citation acc",
-                   "abstain P", "abstain R", "p50 ms", "p95 ms"]  # fmt: skip
+        headers = ["answerer", "mode", "n", "hit@1", "hit@5", "MRR", "answer acc",
+                   "citation acc", "1st cite source", "abstain P", "abstain R", "p50 ms",
+                   "p95 ms"]  # fmt: skip
         row = [
+            self.answerer,
             self.mode,
             self.n,
             self.retrieval["hit@1"],
@@ -167,6 +208,7 @@ class QAResult:
             self.retrieval["mrr"],
             self.answer["accuracy"],
             self.answer["citation_accuracy"],
+            self.answer["first_citation_source"],
             self.abstention["precision"],
             self.abstention["recall"],
             ms(self.latency_ms["p50"]),
@@ -195,6 +237,11 @@ class QAResult:
             Path(f"{stem}-latency.png"),
             f"{self.name}: ask latency",
         )
+        tradeoff_png = write_tradeoff_plot(
+            {self.answerer or "answerer": (self.tradeoff, self.operating_point)},
+            Path(f"{stem}-tradeoff.png"),
+            f"{self.name}: accuracy versus abstention",
+        )
         answerable = sum(1 for o in self.outcomes if o.answerable)
         lines = [
             f"# QA set evaluation: {self.name}",
@@ -212,16 +259,25 @@ class QAResult:
             "",
             f"![latency histogram]({latency_png.name})",
             "",
+            f"![accuracy versus abstention]({tradeoff_png.name})",
+            "",
             "## Per question",
             "",
             markdown_table(
                 ["id", "outcome", "hit rank", "citation ok", "ms", "question", "answer"],
                 [
-                    [o.id, o.label, o.hit_rank, o.citation_correct, ms(o.latency_ms),
-                     o.question, o.answer[:160]]
+                    [
+                        o.id,
+                        o.label,
+                        o.hit_rank,
+                        o.citation_correct,
+                        ms(o.latency_ms),
+                        o.question,
+                        o.answer[:160],
+                    ]
                     for o in self.outcomes
                 ],
             ),  # fmt: skip
         ]
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        return [path, outcomes_png, latency_png]
+        return [path, outcomes_png, latency_png, tradeoff_png]

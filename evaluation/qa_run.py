@@ -20,6 +20,7 @@ from seedqa.index.build import build_index
 from seedqa.index.embed import Embedder
 from seedqa.index.paths import default_index_dir
 from seedqa.qa.answer import Assistant
+from seedqa.qa.answerers import DEFAULT_ANSWERER
 from seedqa.qa.inputs import DEFAULT_K, check_mode
 from seedqa.qa.modes import DEFAULT_MODE
 from seedqa.qa.retriever import Retriever
@@ -31,6 +32,7 @@ def ask_one(assistant: Assistant, item: Question, spans: Spans, mode: str, k: in
     answer = assistant.ask(item.question, k=k, mode=mode)
     latency = (time.perf_counter() - started) * 1000
     hit_rank = None
+    top_correct = first_source = None
     if item.answerable:
         hits = answer.hits
         depth = max(k, 5)
@@ -38,9 +40,11 @@ def ask_one(assistant: Assistant, item: Question, spans: Spans, mode: str, k: in
             hits = assistant.retriever.search(answer.query or item.question, depth, mode)
         hit_rank = next((h.rank for h in hits if span_hits(spans, h.doc_id, h.start, h.end)), None)
         correct = not answer.abstained and answer_matches(answer.answer, item.answers)
+        top_correct = answer_matches(answer.fallback or answer.answer, item.answers)
         cited = None
         if not answer.abstained:
             cited = any(span_hits(spans, c.doc_id, c.start, c.end) for c in answer.citations)
+            first_source = bool(answer.citations) and answer.citations[0].doc_id in spans
     else:
         correct, cited = answer.abstained, None
     return QAOutcome(
@@ -53,6 +57,9 @@ def ask_one(assistant: Assistant, item: Question, spans: Spans, mode: str, k: in
         citation_correct=cited,
         hit_rank=hit_rank,
         latency_ms=round(latency, 1),
+        confidence=answer.confidence,
+        top_correct=top_correct,
+        first_citation_source=first_source,
     )
 
 
@@ -66,7 +73,10 @@ def evaluate_qa_set(
     progress: bool = False,
     name: str = "",
 ) -> QAResult:
-    """Ask every question of ``items`` and score the answers against ``spans`` (evidence)."""
+    """Ask every question of ``items`` and score the answers against ``spans`` (evidence).
+
+    The answerer is ``assistant``'s (its name is recorded in the result).
+    """
     from tqdm import tqdm
 
     if items:  # warm up (first model calls) outside the timings
@@ -76,7 +86,7 @@ def evaluate_qa_set(
         ask_one(assistant, item, item_spans, mode, k)
         for item, item_spans in tqdm(pairs, desc="questions", unit="q", disable=not progress)
     ]
-    return QAResult.summarize(outcomes, name=name, mode=mode, k=k)
+    return QAResult.summarize(outcomes, name=name, mode=mode, k=k, answerer=assistant.answerer.name)
 
 
 def run_qa_set(
@@ -89,12 +99,14 @@ def run_qa_set(
     progress: bool = False,
     embedder: Embedder | None = None,
     on_status: Callable[[str], None] | None = None,
+    answerer: str = DEFAULT_ANSWERER,
 ) -> QAResult:
     """Run the QA set at ``path`` and return its figures.
 
     With ``corpus`` the paths are first indexed into ``index_dir`` (kept) or
     a temporary index; without it the existing index at ``index_dir``
-    (default ``$SEEDQA_INDEX_DIR`` or ``.seedqa``) is used.
+    (default ``$SEEDQA_INDEX_DIR`` or ``.seedqa``) is used. ``answerer``
+    names how answers are chosen (``qa.answerers``).
     """
     check_mode(mode)
     items = load_qa_set(path)
@@ -111,7 +123,7 @@ def run_qa_set(
             directory = Path(index_dir) if index_dir else default_index_dir()
         retriever = Retriever.load(directory, embedder=embedder)
         spans = evidence_spans(items, retriever.stored, path)
-        assistant = Assistant(retriever, k=k, mode=mode)
+        assistant = Assistant(retriever, k=k, mode=mode, answerer=answerer)
         return evaluate_qa_set(
             items, assistant, spans, mode=mode, k=k, progress=progress, name=Path(path).name
         )

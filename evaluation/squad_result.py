@@ -8,8 +8,12 @@ Measures:
   (``evaluation.normalize``), over all questions;
 * ``citation_accuracy``: answered questions with a citation inside the
   question's own paragraph, over the questions answered;
+* ``first_citation_source``: answered questions whose first citation is in
+  the question's own paragraph, over the questions answered;
 * ``abstained``: the share of questions abstained on (all are answerable);
-* ``latency_ms`` p50/p95 of ``Assistant.ask``.
+* ``latency_ms`` p50/p95 of ``Assistant.ask``;
+* ``tradeoff``: coverage versus accuracy over thresholds on the answerer's
+  confidence (``evaluation.tradeoff``).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from typing import Any
 from seedqa.evaluation.metrics import percentile, ratio, rounded
 from seedqa.evaluation.plots import plot_curves, plot_latency
 from seedqa.evaluation.report import markdown_table, ms, text_table
+from seedqa.evaluation.tradeoff import TradeoffPoint, tradeoff_curve, write_tradeoff_plot
 
 TOP_KS = (1, 5, 20)
 
@@ -31,8 +36,10 @@ class SquadOutcome:
     """What happened to one SQuAD question.
 
     ``paragraph_rank`` is the rank of its own paragraph among the distinct
-    documents retrieved (None beyond 20); ``citation_correct`` is None when
-    it abstained.
+    documents retrieved (None beyond 20); ``citation_correct`` and
+    ``first_citation_source`` are None when it abstained; ``confidence`` is
+    the answerer's confidence in its best sentence and ``top_correct``
+    whether that sentence's answer holds a gold answer (also when abstained).
     """
 
     id: str
@@ -41,6 +48,9 @@ class SquadOutcome:
     answer_correct: bool
     citation_correct: bool | None
     latency_ms: float
+    confidence: float = 0.0
+    top_correct: bool = False
+    first_citation_source: bool | None = None
 
     @property
     def label(self) -> str:
@@ -67,6 +77,7 @@ class SquadResult:
     n_paragraphs: int = 0
     build_seconds: float = 0.0
     outcomes: list[SquadOutcome] = field(default_factory=list, repr=False)
+    answerer: str = ""
 
     @classmethod
     def summarize(
@@ -78,6 +89,7 @@ class SquadResult:
         k: int,
         n_paragraphs: int = 0,
         build_seconds: float = 0.0,
+        answerer: str = "",
     ) -> SquadResult:
         """Aggregate per-question outcomes into the figures."""
         n = len(outcomes)
@@ -87,6 +99,7 @@ class SquadResult:
             counts[outcome.label] += 1
         answered = n - counts["missed"]
         cited = sum(1 for o in outcomes if o.citation_correct)
+        first = sum(1 for o in outcomes if o.first_citation_source)
         latencies = [o.latency_ms for o in outcomes]
 
         def within(top: int) -> int:
@@ -101,6 +114,7 @@ class SquadResult:
             answer={
                 "accuracy": rounded(ratio(counts["correct"], n)),
                 "citation_accuracy": rounded(ratio(cited, answered)),
+                "first_citation_source": rounded(ratio(first, answered)),
                 "abstained": rounded(ratio(counts["missed"], n)),
             },
             latency_ms={
@@ -113,30 +127,50 @@ class SquadResult:
             n_paragraphs=n_paragraphs,
             build_seconds=build_seconds,
             outcomes=list(outcomes),
+            answerer=answerer,
         )
+
+    @property
+    def tradeoff(self) -> list[TradeoffPoint]:
+        """Coverage versus accuracy over confidence thresholds (``evaluation.tradeoff``)."""
+        return tradeoff_curve(
+            [o.confidence for o in self.outcomes],
+            [True] * len(self.outcomes),
+            [o.top_correct for o in self.outcomes],
+        )
+
+    @property
+    def operating_point(self) -> tuple[float, float] | None:
+        """(coverage, accuracy) as measured, the marker on the curve."""
+        accuracy, abstained = self.answer["accuracy"], self.answer["abstained"]
+        return None if accuracy is None or abstained is None else (1 - abstained, accuracy)
 
     def to_json(self) -> dict[str, Any]:
         """The ``--json`` schema.
 
-        ``{"dataset", "n", "mode", "k", "retrieval": {"top@1", "top@5", "top@20"},
-        "answer": {"accuracy", "citation_accuracy", "abstained"}, "latency_ms":
-        {"p50", "p95"}}``
+        ``{"dataset", "answerer", "n", "mode", "k", "retrieval": {"top@1", "top@5",
+        "top@20"}, "answer": {"accuracy", "citation_accuracy", "first_citation_source",
+        "abstained"}, "latency_ms": {"p50", "p95"}, "tradeoff": [...]}``
         """
         return {
             "dataset": self.dataset,
+            "answerer": self.answerer,
             "n": self.n,
             "mode": self.mode,
             "k": self.k,
             "retrieval": dict(self.retrieval),
             "answer": dict(self.answer),
             "latency_ms": dict(self.latency_ms),
+            "tradeoff": [p.to_json() for p in self.tradeoff],
         }
 
     def summary_rows(self) -> tuple[list[str], list[list[Any]]]:
         """Headers and the one row of the summary table (terminal and report)."""
-        headers = ["mode", "n", "top@1", "top@5", "top@20", "answer acc", "citation acc",
-                   "abstained", "p50 ms", "p95 ms"]  # fmt: skip
+        headers = ["answerer", "mode", "n", "top@1", "top@5", "top@20", "answer acc",
+                   "citation acc", "1st cite source", "abstained", "p50 ms",
+                   "p95 ms"]  # fmt: skip
         row = [
+            self.answerer,
             self.mode,
             self.n,
             self.retrieval["top@1"],
@@ -144,6 +178,7 @@ class SquadResult:
             self.retrieval["top@20"],
             self.answer["accuracy"],
             self.answer["citation_accuracy"],
+            self.answer["first_citation_source"],
             self.answer["abstained"],
             ms(self.latency_ms["p50"]),
             ms(self.latency_ms["p95"]),
@@ -168,6 +203,11 @@ class SquadResult:
         latency_png = plot_latency(
             {"ask": self.latencies}, Path(f"{stem}-latency.png"), f"{self.dataset}: ask latency"
         )
+        tradeoff_png = write_tradeoff_plot(
+            {self.answerer or "answerer": (self.tradeoff, self.operating_point)},
+            Path(f"{stem}-tradeoff.png"),
+            f"{self.dataset}: accuracy versus coverage",
+        )
         lines = [
             f"# Open-domain SQuAD evaluation: {self.dataset}",
             "",
@@ -181,6 +221,8 @@ class SquadResult:
             f"![top-k paragraph accuracy]({curve_png.name})",
             "",
             f"![latency histogram]({latency_png.name})",
+            "",
+            f"![accuracy versus coverage]({tradeoff_png.name})",
         ]
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        return [path, curve_png, latency_png]
+        return [path, curve_png, latency_png, tradeoff_png]

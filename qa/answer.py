@@ -68,7 +68,9 @@ class Answer:
 
     ``query`` is the retrieval query (the question resolved against the
     conversation), ``reason`` why it abstained, and ``generation`` the index
-    generation that answered.
+    generation that answered. ``confidence`` is the answerer's probability
+    that its best sentence answers, and ``fallback`` (on an abstention) the
+    sentence it would have answered with; neither is part of ``to_json``.
     """
 
     question: str
@@ -80,6 +82,8 @@ class Answer:
     query: str = ""
     reason: str = ""
     generation: str = ""
+    confidence: float = 0.0
+    fallback: str = ""
 
     def to_json(self) -> dict[str, Any]:
         """The documented JSON schema of ``seedqa ask --json`` and the web API."""
@@ -184,6 +188,8 @@ class Assistant:
             query=query,
             reason=extraction.reason,
             generation=self.retriever.stored.generation,
+            confidence=round(extraction.confidence, 4),
+            fallback=" ".join(c.text for c in extraction.fallback),
         )
 
     def _page(self, hit: Hit, offset: int) -> int | None:

@@ -89,7 +89,9 @@ class Extraction:
     """The sentences chosen to answer (empty when abstaining) and why.
 
     ``closest`` is, on an abstention, the hit holding the sentence that came
-    closest to answering (when the answerer knows it).
+    closest to answering (when the answerer knows it); ``fallback`` the
+    sentence it would have answered with (evaluation draws accuracy-versus-
+    abstention curves from it).
     """
 
     sentences: list[Candidate]
@@ -97,6 +99,7 @@ class Extraction:
     reason: str
     confidence: float
     closest: Hit | None = None
+    fallback: list[Candidate] = field(default_factory=list)
 
 
 def _candidates(hits: Sequence[Hit]) -> list[tuple[Hit, Span, str]]:
@@ -233,16 +236,16 @@ def extract_answer(evidence: Evidence) -> Extraction:
     scored = score_sentences(evidence)
     if not scored:
         return Extraction([], True, "nothing relevant was retrieved", 0.0)
+    fitting = [c for c in scored if c.fits_kind]
+    fallback = (fitting or scored)[:1]
     missing = unsupported_specifics(question, evidence.text)
     if missing:
-        return Extraction(
-            [], True, f"the documents do not mention {', '.join(missing[:3])}", 0.0
-        )
-    fitting = [c for c in scored if c.fits_kind]
+        reason = f"the documents do not mention {', '.join(missing[:3])}"
+        return Extraction([], True, reason, 0.0, fallback=fallback)
     coverage = evidence_coverage(evidence)
     best_confidence = confidence(fitting[0], coverage) if fitting else 0.0
     if best_confidence < ANSWER_THRESHOLD:
-        return Extraction([], True, "the evidence is too weak", best_confidence)
+        return Extraction([], True, "the evidence is too weak", best_confidence, fallback=fallback)
     best = fitting[0]
     chosen = [best]
     for candidate in fitting[1:]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -67,12 +68,27 @@ class EncodedTexts:
         return [found[k] for k in keys]
 
 
-def _order(chosen: list[tuple[SentenceCandidate, float]]) -> list[tuple[SentenceCandidate, float]]:
-    """The best sentence's document first, then each document's sentences in reading order."""
+def _order(candidates: Sequence[SentenceCandidate], chosen: list[int]) -> list[int]:
+    """The best sentence's document first, then each document's sentences in reading order.
+
+    ``chosen`` lists candidate indices, most probable first.
+    """
     doc_rank: dict[str, int] = {}
-    for candidate, _ in chosen:
-        doc_rank.setdefault(candidate.hit.doc_id, len(doc_rank))
-    return sorted(chosen, key=lambda c: (doc_rank[c[0].hit.doc_id], c[0].span.start))
+    for i in chosen:
+        doc_rank.setdefault(candidates[i].hit.doc_id, len(doc_rank))
+    return sorted(
+        chosen, key=lambda i: (doc_rank[candidates[i].hit.doc_id], candidates[i].span.start)
+    )
+
+
+@dataclass(frozen=True)
+class Scored:
+    """Candidates with their probabilities, ``HAND_FEATURES`` rows and unit vectors."""
+
+    candidates: list[SentenceCandidate]
+    probabilities: np.ndarray
+    hand: np.ndarray
+    vectors: np.ndarray
 
 
 class ModelAnswerer:
@@ -84,11 +100,11 @@ class ModelAnswerer:
         self.model = model or AnswerModel.load()
         self.texts = EncodedTexts(embedder, self.model)
 
-    def score(self, evidence: Evidence) -> tuple[list[SentenceCandidate], np.ndarray, np.ndarray]:
-        """Candidates of ``evidence``, their probabilities and their hand features."""
+    def score(self, evidence: Evidence) -> Scored:
+        """The candidates of ``evidence`` with their probabilities and features."""
         candidates = candidate_sentences(evidence.hits)
         if not candidates:
-            return [], np.zeros(0), np.zeros((0, len(HAND_FEATURES)))
+            return Scored([], np.zeros(0), np.zeros((0, len(HAND_FEATURES))), np.zeros((0, 0)))
         contexts = [t for c in candidates for t in (c.previous, c.title) if t]
         asked = [evidence.question] + (
             [evidence.query] if evidence.query != evidence.question else []
@@ -103,20 +119,41 @@ class ModelAnswerer:
         ]
         pooled = np.stack([s.pooled for s in sentences])
         hand = hand_features(evidence, query.pooled, pooled, candidates)
-        return candidates, self.model.probabilities(question, sentences, merged, hand), hand
+        probabilities = self.model.probabilities(question, sentences, merged, hand)
+        return Scored(candidates, probabilities, hand, pooled)
 
     def extract(self, evidence: Evidence) -> Extraction:
         """Choose the answer sentences of ``evidence``, or abstain naming the closest passage."""
-        candidates, probabilities, hand = self.score(evidence)
+        scored = self.score(evidence)
+        candidates, probabilities, hand, vectors = (
+            scored.candidates,
+            scored.probabilities,
+            scored.hand,
+            scored.vectors,
+        )
         if not candidates:
             return Extraction([], True, "nothing relevant was retrieved", 0.0)
         order = np.argsort(-probabilities, kind="stable")
         best = int(order[0])
         confidence = float(probabilities[best])
+
+        def record(i: int) -> Candidate:
+            c = candidates[i]
+            return Candidate(
+                hit=c.hit,
+                span=c.span,
+                text=c.text,
+                dense=float(hand[i, 0]),
+                lexical=float(hand[i, 1]),
+                score=float(probabilities[i]),
+                fits_kind=bool(hand[i, _FITS_KIND]),
+                vector=vectors[i],
+            )
+
         if confidence < self.model.threshold:
             closest = candidates[best].hit
-            return Extraction([], True, "", confidence, closest=closest)
-        vectors = [self.texts.get([c.text])[0].pooled for c in candidates]
+            reason = "no sentence reaches the answer threshold"
+            return Extraction([], True, reason, confidence, closest, [record(best)])
         chosen = [best]
         for i in order[1:]:
             i = int(i)
@@ -128,18 +165,4 @@ class ModelAnswerer:
             if any(float(vectors[i] @ vectors[j]) >= DUPLICATE_COSINE for j in chosen):
                 continue
             chosen.append(i)
-        picked = _order([(candidates[i], float(probabilities[i])) for i in chosen])
-        sentences = [
-            Candidate(
-                hit=c.hit,
-                span=c.span,
-                text=c.text,
-                dense=float(hand[candidates.index(c), 0]),
-                lexical=float(hand[candidates.index(c), 1]),
-                score=p,
-                fits_kind=bool(hand[candidates.index(c), _FITS_KIND]),
-                vector=vectors[candidates.index(c)],
-            )
-            for c, p in picked
-        ]
-        return Extraction(sentences, False, "", confidence)
+        return Extraction([record(i) for i in _order(candidates, chosen)], False, "", confidence)

@@ -1,7 +1,7 @@
 """The answer model in torch, for training; ``seedqa.qa.answer_model`` is its numpy twin.
 
 Both compute exactly the same function (``tests/training`` checks it); this one
-works on padded batches of (question, sentence, context) token vectors.
+works on batches in which every distinct text's tokens are projected once.
 """
 
 from __future__ import annotations
@@ -19,19 +19,23 @@ NEG = -1e4
 
 @dataclass
 class Batch:
-    """Padded tensors for ``B`` pairs over ``G`` distinct questions."""
+    """``B`` pairs over ``G`` distinct questions, as indices into one bank of ``T`` tokens.
 
-    q: torch.Tensor  # (G, n, D) question token vectors
+    Every distinct text of the batch is stored once in ``bank`` and projected
+    once per step; questions, sentences and contexts are index tensors into it
+    (index 0 where the mask is False).
+    """
+
+    bank: torch.Tensor  # (T, D) token vectors of every distinct text
+    bank_ids: torch.Tensor  # (T,) wordpiece ids
+    bank_figure: torch.Tensor  # (T,) 1.0 for wordpieces that hold a digit
+    q_index: torch.Tensor  # (G, n)
     q_mask: torch.Tensor  # (G, n)
-    q_ids: torch.Tensor  # (G, n)
-    q_figure: torch.Tensor  # (G, n)
     pair_question: torch.Tensor  # (B,) index into G
-    s: torch.Tensor  # (B, m, D)
+    s_index: torch.Tensor  # (B, m)
     s_mask: torch.Tensor
-    s_ids: torch.Tensor
-    c: torch.Tensor  # (B, p, D)
+    c_index: torch.Tensor  # (B, p)
     c_mask: torch.Tensor
-    c_ids: torch.Tensor
     hand: torch.Tensor  # (B, k)
 
 
@@ -91,10 +95,13 @@ class AnswerHead(nn.Module):
 
     def forward(self, b: Batch) -> torch.Tensor:
         """Logits, one per pair."""
-        zq = self._align(b.q)[b.pair_question]  # (B, n, d)
+        z = self._align(b.bank)  # (T, d)
+        typed_bank = b.bank @ self.type_w  # (T, t)
         q_mask = b.q_mask[b.pair_question]
-        q_ids = b.q_ids[b.pair_question]
-        zs, zc = self._align(b.s), self._align(b.c)
+        q_index = b.q_index[b.pair_question]
+        zq, zs, zc = z[q_index], z[b.s_index], z[b.c_index]
+        q_ids = b.bank_ids[q_index]
+        s_ids, c_ids = b.bank_ids[b.s_index], b.bank_ids[b.c_index]
         sims = zq @ zs.transpose(1, 2)  # (B, n, m)
         has_s = b.s_mask.any(dim=1, keepdim=True)
         align = sims.masked_fill(~b.s_mask[:, None, :], NEG).max(dim=2).values
@@ -103,16 +110,16 @@ class AnswerHead(nn.Module):
         has_c = b.c_mask.any(dim=1, keepdim=True)
         context_align = csims.masked_fill(~b.c_mask[:, None, :], NEG).max(dim=2).values
         context_align = torch.where(has_c, context_align, torch.full_like(context_align, -1.0))
-        exact = ((q_ids[:, :, None] == b.s_ids[:, None, :]) & b.s_mask[:, None, :]).any(2).float()
-        context_exact = (
-            ((q_ids[:, :, None] == b.c_ids[:, None, :]) & b.c_mask[:, None, :]).any(2).float()
-        )
-        figure = b.q_figure[b.pair_question]
+        exact = ((q_ids[:, :, None] == s_ids[:, None, :]) & b.s_mask[:, None, :]).any(2).float()
+        context_exact = ((q_ids[:, :, None] == c_ids[:, None, :]) & b.c_mask[:, None, :]).any(2)
+        context_exact = context_exact.float()
+        figure = b.bank_figure[q_index] * q_mask
         unmatched = figure * (1.0 - torch.maximum(exact, context_exact))
         tokens = torch.stack([align, context_align, exact, context_exact, figure, unmatched], -1)
         hidden = torch.relu(tokens @ self.tok_w1 + self.tok_b1)
         support = torch.sigmoid(hidden @ self.tok_w2 + self.tok_b2)  # (B, n)
-        importance = nn.functional.softplus(b.q @ self.imp_w + self.imp_b) + 1e-3  # (G, n)
+        q_vectors = b.bank[b.q_index]  # (G, n, D)
+        importance = nn.functional.softplus(q_vectors @ self.imp_w + self.imp_b) + 1e-3
         importance = (importance * b.q_mask)[b.pair_question]
         weights = importance / importance.sum(dim=1, keepdim=True)
         mean_support = (weights * support).sum(1)
@@ -122,10 +129,10 @@ class AnswerHead(nn.Module):
         mean_align = (weights * align).sum(1)
         covered = sims.masked_fill(~q_mask[:, :, None], NEG).max(dim=1).values  # (B, m)
         novelty = 1.0 - covered
-        attention = (b.q @ self.qtype_attn).masked_fill(~b.q_mask, NEG)
-        pooled = (torch.softmax(attention, dim=1)[:, :, None] * b.q).sum(1)  # (G, D)
+        attention = (q_vectors @ self.qtype_attn).masked_fill(~b.q_mask, NEG)
+        pooled = (torch.softmax(attention, dim=1)[:, :, None] * q_vectors).sum(1)  # (G, D)
         qtype = (pooled @ self.qtype_w)[b.pair_question]  # (B, t)
-        typed = ((b.s @ self.type_w) * qtype[:, None, :]).sum(-1) * novelty
+        typed = (typed_bank[b.s_index] * qtype[:, None, :]).sum(-1) * novelty
         answer_type = typed.masked_fill(~b.s_mask, NEG).max(dim=1).values
         answer_type = torch.where(has_s[:, 0], answer_type, torch.zeros_like(answer_type))
         reading = torch.stack([mean_support, min_support, mean_align, answer_type], dim=1)

@@ -79,59 +79,61 @@ def load(work: Path, name: str, store: TokenStore, settings: Settings) -> Datase
     return Dataset(name, data["arrays"], data["meta"], table)  # type: ignore[arg-type]
 
 
-def _pad(items: Sequence[np.ndarray], ids: Sequence[np.ndarray], dim: int) -> tuple:
-    length = max([len(i) for i in ids] + [1])
-    x = np.zeros((len(items), length, dim), dtype=np.float32)
-    mask = np.zeros((len(items), length), dtype=bool)
-    token_ids = np.zeros((len(items), length), dtype=np.int64)
-    for row, (vectors, token) in enumerate(zip(items, ids, strict=True)):
-        x[row, : len(token)] = vectors
-        mask[row, : len(token)] = True
-        token_ids[row, : len(token)] = token
-    return torch.from_numpy(x), torch.from_numpy(mask), torch.from_numpy(token_ids)
+def _indices(parts: Sequence[list[int]], offsets: dict[int, int], lengths: dict[int, int]):
+    """Padded bank indices and mask for items made of the texts ``parts`` (in order)."""
+    rows = [
+        [o for t in texts for o in range(offsets[t], offsets[t] + lengths[t])] for texts in parts
+    ]
+    width = max([len(r) for r in rows] + [1])
+    index = np.zeros((len(rows), width), dtype=np.int64)
+    mask = np.zeros((len(rows), width), dtype=bool)
+    for i, row in enumerate(rows):
+        index[i, : len(row)] = row
+        mask[i, : len(row)] = True
+    return torch.from_numpy(index), torch.from_numpy(mask)
 
 
 def make_batch(
     dataset: Dataset, questions: Sequence[int], rows: Sequence[np.ndarray], numeric: np.ndarray
 ) -> Batch:
-    """Padded tensors for the candidate ``rows`` of each question in ``questions``."""
+    """The bank of distinct texts and the index tensors for the candidate ``rows``."""
     a, table = dataset.arrays, dataset.table
-    dim = table.vectors[0].shape[1] if table.vectors else 384
-    q_text = [int(a["question"][i]) for i in questions]
-    q, q_mask, q_ids = _pad([table.vectors[t] for t in q_text], [table.ids[t] for t in q_text], dim)
-    q_figure = torch.from_numpy(numeric[q_ids.numpy()].astype(np.float32)) * q_mask
-    pair_question, s_vec, s_ids, c_vec, c_ids, hand = [], [], [], [], [], []
+    q_texts = [[int(a["question"][i])] for i in questions]
+    s_texts, c_texts, pair_question, hand = [], [], [], []
     for g, candidate_rows in enumerate(rows):
         for r in candidate_rows:
             pair_question.append(g)
-            sentence = int(a["sentence"][r])
-            s_vec.append(table.vectors[sentence])
-            s_ids.append(table.ids[sentence])
-            parts = [int(a["previous"][r]), int(a["title"][r])]
-            parts = [p for p in parts if p >= 0]
-            c_vec.append(
-                np.concatenate([table.vectors[p] for p in parts])
-                if parts
-                else np.zeros((0, dim), np.float16)
-            )
-            c_ids.append(
-                np.concatenate([table.ids[p] for p in parts]) if parts else np.zeros(0, np.int32)
-            )
+            s_texts.append([int(a["sentence"][r])])
+            c_texts.append([t for t in (int(a["previous"][r]), int(a["title"][r])) if t >= 0])
             hand.append(a["hand"][r])
-    s, s_mask, s_tok = _pad(s_vec, s_ids, dim)
-    c, c_mask, c_tok = _pad(c_vec, c_ids, dim)
+    distinct = list(
+        dict.fromkeys(t for group in (q_texts, s_texts, c_texts) for ts in group for t in ts)
+    )
+    lengths = {t: len(table.ids[t]) for t in distinct}
+    offsets, position = {}, 0
+    for t in distinct:
+        offsets[t] = position
+        position += lengths[t]
+    dim = table.vectors[0].shape[1] if table.vectors else 384
+    bank = np.zeros((max(position, 1), dim), dtype=np.float32)
+    bank_ids = np.zeros(max(position, 1), dtype=np.int64)
+    for t in distinct:
+        bank[offsets[t] : offsets[t] + lengths[t]] = table.vectors[t]
+        bank_ids[offsets[t] : offsets[t] + lengths[t]] = table.ids[t]
+    q_index, q_mask = _indices(q_texts, offsets, lengths)
+    s_index, s_mask = _indices(s_texts, offsets, lengths)
+    c_index, c_mask = _indices(c_texts, offsets, lengths)
     return Batch(
-        q=q,
+        bank=torch.from_numpy(bank),
+        bank_ids=torch.from_numpy(bank_ids),
+        bank_figure=torch.from_numpy(numeric[bank_ids].astype(np.float32)),
+        q_index=q_index,
         q_mask=q_mask,
-        q_ids=q_ids,
-        q_figure=q_figure,
         pair_question=torch.tensor(pair_question, dtype=torch.long),
-        s=s,
+        s_index=s_index,
         s_mask=s_mask,
-        s_ids=s_tok,
-        c=c,
+        c_index=c_index,
         c_mask=c_mask,
-        c_ids=c_tok,
         hand=torch.from_numpy(np.stack(hand).astype(np.float32)),
     )
 
@@ -206,7 +208,10 @@ def train(
         (len(items) + settings.batch_questions - 1) // settings.batch_questions
     )
     scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, settings.lr, total_steps=steps)
+    import time
+
     for epoch in range(settings.epochs):
+        began = time.perf_counter()
         rng.shuffle(items)
         running, count = 0.0, 0
         for begin in range(0, len(items), settings.batch_questions):
@@ -238,7 +243,10 @@ def train(
             scheduler.step()
             running += float(total_loss.detach())
             count += 1
-        log(f"epoch {epoch + 1}/{settings.epochs}: loss {running / max(count, 1):.4f}")
+        log(
+            f"epoch {epoch + 1}/{settings.epochs}: loss {running / max(count, 1):.4f} "
+            f"({time.perf_counter() - began:.0f} s)"
+        )
     return model
 
 

@@ -57,6 +57,7 @@ def cmd_eval_qa(args: argparse.Namespace) -> int:
         k=args.k,
         progress=True,
         on_status=_say,
+        answerer=args.answerer,
     )
     _write_outputs(result, args)
     return 0
@@ -86,9 +87,35 @@ def cmd_eval_squad(args: argparse.Namespace) -> int:
         k=args.k,
         progress=True,
         on_status=_say,
+        answerer=args.answerer,
+        articles=args.articles,
     )
     _write_outputs(result, args)
     return 0
+
+
+def _article_list(text: str) -> list[int]:
+    """Parse ``--articles 3,17,20`` into indices."""
+    try:
+        values = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a list of article numbers; write e.g. 3,17,20"
+        ) from None
+    if not values or any(v < 0 for v in values):
+        raise argparse.ArgumentTypeError(f"{text!r}: give article numbers from 0 up, e.g. 3,17,20")
+    return values
+
+
+def _answerer(parser: argparse.ArgumentParser) -> None:
+    from seedqa.qa.answerers import ANSWERERS, DEFAULT_ANSWERER
+
+    parser.add_argument(
+        "--answerer",
+        choices=ANSWERERS,
+        default=DEFAULT_ANSWERER,
+        help=f"how answers are chosen ({DEFAULT_ANSWERER}; similarity is the earlier scorer)",
+    )
 
 
 def _outputs(parser: argparse.ArgumentParser) -> None:
@@ -113,6 +140,7 @@ def add_eval_parser(subparsers: argparse._SubParsersAction) -> None:
     qa.add_argument("--index-dir", type=Path, help="index to use, or to build --corpus into (kept)")
     qa.add_argument("--mode", choices=MODES, default=DEFAULT_MODE, help="retrieval mode")
     qa.add_argument("-k", type=whole_number(1), default=DEFAULT_K, help=f"passages ({DEFAULT_K})")
+    _answerer(qa)
     _outputs(qa)
     qa.set_defaults(handler=cmd_eval_qa)
 
@@ -140,5 +168,12 @@ def add_eval_parser(subparsers: argparse._SubParsersAction) -> None:
     squad.add_argument(
         "-k", type=whole_number(1), default=DEFAULT_K, help=f"passages ({DEFAULT_K})"
     )
+    squad.add_argument(
+        "--articles",
+        type=_article_list,
+        metavar="N,N,...",
+        help="only these articles (indices in the file): their paragraphs and questions",
+    )
+    _answerer(squad)
     _outputs(squad)
     squad.set_defaults(handler=cmd_eval_squad)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,3 +66,21 @@ def sample_questions(
         return list(questions)
     chosen = sorted(random.Random(seed).sample(range(len(questions)), limit))
     return [questions[i] for i in chosen]
+
+
+def select_articles(data: SquadData, articles: Sequence[int]) -> SquadData:
+    """Only the paragraphs and questions of the given articles (indices in the file).
+
+    Raises ``EvalDataError`` naming an index that the file does not have.
+    """
+    wanted = {f"{a:02d}" for a in articles}
+    present = {pid.split("-")[0] for pid in data.paragraphs}
+    missing = sorted(wanted - present)
+    if missing:
+        raise EvalDataError(
+            f"{data.name}: no article {', '.join(str(int(m)) for m in missing)} "
+            f"(the file has articles 0 to {len(present) - 1})"
+        )
+    paragraphs = {p: t for p, t in data.paragraphs.items() if p.split("-")[0] in wanted}
+    questions = [q for q in data.questions if (q.source or "").split("-")[0] in wanted]
+    return SquadData(data.name, paragraphs, questions)

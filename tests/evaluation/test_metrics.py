@@ -6,6 +6,8 @@ import pytest
 
 from seedqa.evaluation.beir_run import parse_modes
 from seedqa.evaluation.datasets import Question, sample_questions
+from seedqa.evaluation.datasets.squad import SquadData, select_articles
+from seedqa.evaluation.errors import EvalDataError
 from seedqa.evaluation.metrics import (
     abstention_scores,
     distinct_docs,
@@ -19,6 +21,7 @@ from seedqa.evaluation.metrics import (
 from seedqa.evaluation.normalize import answer_matches, normalize_answer
 from seedqa.evaluation.qa_result import QAOutcome, QAResult
 from seedqa.evaluation.squad_result import SquadOutcome, SquadResult
+from seedqa.evaluation.tradeoff import tradeoff_curve
 
 # ----------------------------------------------------------------------------- metrics
 
@@ -119,7 +122,11 @@ def test_qa_result_summarizes_known_counts():
     result = QAResult.summarize(entries)
     assert result.n == 6
     assert result.retrieval == {"hit@1": 0.25, "hit@5": 0.75, "mrr": round((1 + 0.5 + 0.25) / 4, 4)}
-    assert result.answer == {"accuracy": 0.5, "citation_accuracy": round(2 / 3, 4)}
+    assert result.answer == {
+        "accuracy": 0.5,
+        "citation_accuracy": round(2 / 3, 4),
+        "first_citation_source": 0.0,
+    }
     assert result.abstention == {"precision": 0.5, "recall": 0.5}
     assert result.latency_ms == {"p50": 35.0, "p95": 57.5}
     assert [e.label for e in entries] == [
@@ -149,8 +156,50 @@ def test_squad_result_summarizes_known_counts():
     result = SquadResult.summarize(outcomes, dataset="tiny", mode="hybrid", k=5)
     assert result.retrieval == {"top@1": 0.25, "top@5": 0.5, "top@20": 0.5}
     assert result.answer == {"accuracy": 0.5, "citation_accuracy": round(2 / 3, 4),
-                             "abstained": 0.25}  # fmt: skip
+                             "first_citation_source": 0.0, "abstained": 0.25}  # fmt: skip
     assert result.counts == {"correct": 2, "wrong": 1, "missed": 1}
     assert result.curve[0] == 0.25 and result.curve[2] == 0.5 and len(result.curve) == 20
-    assert set(result.to_json()) == {"dataset", "n", "mode", "k", "retrieval", "answer",
-                                     "latency_ms"}  # fmt: skip
+    assert set(result.to_json()) == {"dataset", "answerer", "n", "mode", "k", "retrieval",
+                                     "answer", "latency_ms", "tradeoff"}  # fmt: skip
+
+
+def test_tradeoff_curve_on_known_confidences():
+    # two answerable (one right at 0.9, one wrong at 0.6), two unanswerable (0.7 and 0.2)
+    confidence, answerable = [0.9, 0.6, 0.7, 0.2], [True, True, False, False]
+    right = [True, False, False, False]
+    points = tradeoff_curve(confidence, answerable, right, thresholds=[0.0, 0.5, 0.8, 0.95])
+    assert [p.answered_correct for p in points] == [0.5, 0.5, 0.5, 0.0]
+    assert [p.abstained for p in points] == [0.0, 0.5, 1.0, 1.0]
+    assert [p.coverage for p in points] == [1.0, 0.75, 0.25, 0.0]
+    assert [p.precision for p in points] == [0.5, 0.5, 1.0, None]
+    only_answerable = tradeoff_curve([0.3], [True], [True], thresholds=[0.0])
+    assert only_answerable[0].abstained is None
+
+
+def test_first_citation_source_and_curve_in_results():
+    entries = [
+        QAOutcome("a", "?", True, False, "", True, True, 1, 1.0, 0.9, True, True),
+        QAOutcome("b", "?", True, False, "", True, True, 1, 1.0, 0.8, True, False),
+        QAOutcome("c", "?", False, True, "", True, None, None, 1.0, 0.1, None, None),
+    ]
+    result = QAResult.summarize(entries, answerer="model")
+    assert result.answer["first_citation_source"] == 0.5
+    assert result.operating_point == (1.0, 1.0)
+    assert result.to_json()["answerer"] == "model"
+    assert result.tradeoff[0].threshold == 0.0 and result.tradeoff[0].abstained == 0.0
+
+
+def test_select_articles_keeps_their_paragraphs_and_questions():
+    data = SquadData(
+        "tiny",
+        {"00-000": "a", "01-000": "b", "01-001": "c"},
+        [
+            Question("q1", "?", ("a",), source="00-000"),
+            Question("q2", "?", ("b",), source="01-001"),
+        ],
+    )
+    chosen = select_articles(data, [1])
+    assert set(chosen.paragraphs) == {"01-000", "01-001"}
+    assert [q.id for q in chosen.questions] == ["q2"]
+    with pytest.raises(EvalDataError, match="no article 5"):
+        select_articles(data, [5])

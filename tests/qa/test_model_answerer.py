@@ -69,8 +69,7 @@ def assistant(retriever: Retriever) -> Assistant:
 def _best_probability(answerer: ModelAnswerer, retriever: Retriever, question: str) -> float:
     hits = retriever.search(question, k=5)
     evidence = Evidence(question, question, tuple(hits), retriever.stored.lexical, None)  # type: ignore[arg-type]
-    _, probabilities, _ = answerer.score(evidence)
-    return float(probabilities.max())
+    return float(answerer.score(evidence).probabilities.max())
 
 
 def test_shipped_model_loads_offline_small_and_with_its_threshold():

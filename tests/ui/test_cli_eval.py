@@ -110,9 +110,26 @@ def test_cli_eval_qa_json_schema_and_report(tiny_corpus, tmp_path, capsys):
     assert code == 0, captured.err
     assert "hit@1" in captured.out and "answer acc" in captured.out
     data = json.loads(out.read_text())
-    assert list(data) == ["n", "retrieval", "answer", "abstention", "latency_ms", "per_question"]
+    assert list(data) == [
+        "n",
+        "answerer",
+        "retrieval",
+        "answer",
+        "abstention",
+        "latency_ms",
+        "tradeoff",
+        "per_question",
+    ]
+    assert data["answerer"] == "model"
     assert list(data["retrieval"]) == ["hit@1", "hit@5", "mrr"]
-    assert list(data["answer"]) == ["accuracy", "citation_accuracy"]
+    assert list(data["answer"]) == ["accuracy", "citation_accuracy", "first_citation_source"]
+    assert list(data["tradeoff"][0]) == [
+        "threshold",
+        "answered_correct",
+        "abstained",
+        "coverage",
+        "precision",
+    ]
     assert list(data["abstention"]) == ["precision", "recall"]
     assert list(data["latency_ms"]) == ["p50", "p95"]
     assert data["n"] == 5 and len(data["per_question"]) == 5
@@ -127,7 +144,11 @@ def test_cli_eval_qa_json_schema_and_report(tiny_corpus, tmp_path, capsys):
             "citation_correct",
             "hit_rank",
             "latency_ms",
+            "confidence",
+            "top_correct",
+            "first_citation_source",
         ]
+        assert 0.0 <= entry["confidence"] <= 1.0
     for group in ("retrieval", "answer", "abstention"):
         for value in data[group].values():
             assert value is None or 0.0 <= value <= 1.0
@@ -308,13 +329,38 @@ def test_cli_eval_squad_tiny(tmp_path, capsys):
     captured = capsys.readouterr()
     assert code == 0, captured.err
     result = json.loads(out.read_text())
-    assert list(result) == ["dataset", "n", "mode", "k", "retrieval", "answer", "latency_ms"]
+    assert list(result) == [
+        "dataset",
+        "answerer",
+        "n",
+        "mode",
+        "k",
+        "retrieval",
+        "answer",
+        "latency_ms",
+        "tradeoff",
+    ]
     assert result["n"] == 3 and result["dataset"] == "tiny-squad.json"
     assert list(result["retrieval"]) == ["top@1", "top@5", "top@20"]
     assert result["retrieval"]["top@5"] == 1.0  # three paragraphs: always in the top 5
-    assert list(result["answer"]) == ["accuracy", "citation_accuracy", "abstained"]
+    assert list(result["answer"]) == [
+        "accuracy",
+        "citation_accuracy",
+        "first_citation_source",
+        "abstained",
+    ]
     assert all(v is None or 0 <= v <= 1 for v in result["answer"].values())
     assert (tmp_path / "s-recall.png").exists() and (tmp_path / "s-latency.png").exists()
+    assert (tmp_path / "s-tradeoff.png").exists()
+    # Only the birds article, answered by the earlier scorer: its two questions, one paragraph.
+    argv = ["eval", "squad", str(path), "--articles", "1", "--answerer", "similarity"]
+    assert main([*argv, "--json", str(out)]) == 0
+    result = json.loads(out.read_text())
+    assert result["n"] == 2 and result["answerer"] == "similarity"
+    assert main(["eval", "squad", str(path), "--articles", "7"]) == 2
+    assert "no article 7" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["eval", "squad", str(path), "--articles", "one"])
     path.write_text('{"data": [{"title": "x"}]}')
     assert main(["eval", "squad", str(path)]) == 2
     assert "malformed SQuAD record" in capsys.readouterr().err
