@@ -1,9 +1,9 @@
 """Answerers by name: what turns an ``Evidence`` record into an ``Extraction``.
 
-* ``model`` (default): the trained answer-sentence model (``model_answerer.py``)
+* ``model``: the trained answer-sentence model (``model_answerer.py``)
   reads the question with each candidate sentence and abstains below its
   calibrated threshold;
-* ``similarity``: the earlier scorer (``extract.py``), embedding cosine plus
+* ``similarity`` (default): the earlier scorer (``extract.py``), embedding cosine plus
   lexical share with a logistic confidence fitted on SQuAD. It stays
   selectable so that comparisons can be reproduced.
 """
@@ -17,7 +17,7 @@ from seedqa.index.errors import InvalidSetting
 from seedqa.qa.evidence import Evidence
 from seedqa.qa.extract import Extraction, extract_answer
 
-DEFAULT_ANSWERER = "model"
+DEFAULT_ANSWERER = "similarity"
 
 
 class Answerer(Protocol):

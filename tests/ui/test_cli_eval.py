@@ -120,7 +120,7 @@ def test_cli_eval_qa_json_schema_and_report(tiny_corpus, tmp_path, capsys):
         "tradeoff",
         "per_question",
     ]
-    assert data["answerer"] == "model"
+    assert data["answerer"] == "similarity"  # the default answerer
     assert list(data["retrieval"]) == ["hit@1", "hit@5", "mrr"]
     assert list(data["answer"]) == ["accuracy", "citation_accuracy", "first_citation_source"]
     assert list(data["tradeoff"][0]) == [
