@@ -187,3 +187,14 @@ def test_the_model_reads_without_torch():
         "sys.exit('torch' in sys.modules)\n"
     )
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+def test_model_answers_keep_the_ask_json_schema(assistant):
+    answered = assistant.ask(WORDS_OF_THE_TEXT[0]).to_json()
+    abstained = assistant.ask(NEAR_MISSES[0]).to_json()
+    keys = {"question", "answer", "abstained", "citations", "hits", "timings_ms"}
+    assert set(answered) == keys and set(abstained) == keys
+    assert not answered["abstained"] and abstained["abstained"]
+    assert set(answered["citations"][0]) == {
+        "n", "doc_id", "title", "start", "end", "page", "text", "score",
+    }  # fmt: skip
