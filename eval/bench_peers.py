@@ -19,6 +19,11 @@ before and after is printed and stored with the results)::
     make bench-peers                                   # installs the [bench] extra, then runs
     .venv/bin/python eval/bench_peers.py               # the same, ~15-25 min on 2 cores
     .venv/bin/python eval/bench_peers.py --reuse       # query side only, reuse the indexes
+    .venv/bin/python eval/bench_peers.py --limit-docs 300 --queries 20   # a smoke run
+
+``--limit-docs N`` indexes the first N abstracts plus every abstract judged for the chosen
+queries: a smaller corpus for a smoke run or a loaded machine. Its quality figures are
+not comparable to published SciFact figures, and the results say so.
 
 Writes eval/results/peers.{json,md,png}.
 """
@@ -104,6 +109,10 @@ class SeedqaTool:
         self.retriever = Retriever.load(self.index_dir, embedder=self.embedder)
         return seconds
 
+    def before_query(self) -> None:
+        """Forget cached query vectors: every timed query runs the model, as txtai's do."""
+        self.retriever.embedder.clear_query_cache()
+
     def ranking(self, query: str, mode: str, n_docs: int) -> list[str]:
         """The top ``n_docs`` documents (benchmark ids) for ``query``."""
         hits = self.retriever.search_documents(query, k=n_docs, mode=mode)
@@ -157,6 +166,9 @@ class TxtaiTool:
         self.views = {"hybrid": embeddings, "dense": dense, "lexical": lexical}
         return seconds
 
+    def before_query(self) -> None:
+        """Nothing to reset: txtai embeds every query it is asked."""
+
     def ranking(self, query: str, mode: str, n_docs: int) -> list[str]:
         """The top ``n_docs`` document ids for ``query``."""
         return [str(doc_id) for doc_id, _ in self.views[mode].search(query, n_docs)]
@@ -172,6 +184,15 @@ def timed(call: Callable[[], list[str]]) -> tuple[list[str], float, float]:
     return result, (time.perf_counter() - wall) * 1000, (time.process_time() - cpu) * 1000
 
 
+def limit_documents(documents: dict[str, str], qrels: dict, limit: int) -> dict[str, str]:
+    """The first ``limit`` documents plus every document judged in ``qrels`` (0: all)."""
+    if not limit:
+        return documents
+    judged = {doc for judgements in qrels.values() for doc in judgements}
+    kept = set(list(documents)[:limit]) | judged
+    return {doc_id: text for doc_id, text in documents.items() if doc_id in kept}
+
+
 def run_queries(tools: list, queries: dict[str, str], mode: str, n_docs: int) -> dict:
     """Every query through every tool, interleaved in alternating order."""
     rankings = {t.name: {} for t in tools}
@@ -181,6 +202,7 @@ def run_queries(tools: list, queries: dict[str, str], mode: str, n_docs: int) ->
         tool.ranking(next(iter(queries.values())), mode, n_docs)
     for i, (qid, text) in enumerate(queries.items()):
         for tool in tools if i % 2 == 0 else tools[::-1]:
+            tool.before_query()
             ranked, wall_ms, cpu_ms = timed(lambda t=tool, q=text: t.ranking(q, mode, n_docs))
             rankings[tool.name][qid] = ranked[:n_docs]
             wall[tool.name].append(wall_ms)
@@ -225,6 +247,11 @@ def markdown(result: dict) -> str:
         f"# seedqa vs txtai on SciFact ({result['n_queries']} queries, "
         f"{result['n_documents']} documents)",
         "",
+        *(
+            ["**A corpus subset (--limit-docs): quality not comparable to full SciFact.**", ""]
+            if result.get("subset")
+            else []
+        ),
         f"Machine: {result['machine']}; load average before/after queries "
         f"{result['load_before']} / {result['load_after']}.",
         "",
@@ -290,7 +317,11 @@ def plot(result: dict, path: Path) -> None:
     bars = axes[3].bar(TOOLS, values, color=[colours[t] for t in TOOLS])
     axes[3].bar_label(bars, fmt="%.3g", fontsize=7)
     axes[3].set_title("build (documents/s)")
-    fig.suptitle(f"seedqa vs txtai 9.14, SciFact, 2-core CPU (load {result['load_before']})")
+    corpus = f"{result['n_documents']} docs, SUBSET" if result.get("subset") else "SciFact"
+    fig.suptitle(
+        f"seedqa vs txtai 9.14, {corpus}, {result['n_queries']} queries, 2-core CPU "
+        f"(load before {result['load_before']}, after {result['load_after']})"
+    )
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -305,6 +336,7 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=REPO / "eval" / ".cache" / "peers")
     parser.add_argument("--reuse", action="store_true", help="reuse both indexes if present")
     parser.add_argument("--queries", type=int, default=0, help="first N test queries (0: all)")
+    parser.add_argument("--limit-docs", type=int, default=0, help="a corpus subset (0: all)")
     parser.add_argument("--modes", default=",".join(MODES))
     parser.add_argument("--out", type=Path, default=RESULTS / "peers")
     args = parser.parse_args()
@@ -318,6 +350,7 @@ def main() -> None:
     if args.queries:
         queries = dict(list(queries.items())[: args.queries])
     qrels = {q: data.qrels[q] for q in queries}
+    documents = limit_documents(data.documents, qrels, args.limit_docs)
     args.work.mkdir(parents=True, exist_ok=True)
     model_path = resolve_model(None)[1]
 
@@ -328,15 +361,16 @@ def main() -> None:
         gc.collect()
         load = load_avg()
         log(f"building {tool.name} (load {load})")
-        seconds = tool.build(data.documents, args.reuse)
-        rate = round(len(data.documents) / seconds, 2) if seconds else None
+        seconds = tool.build(documents, args.reuse)
+        rate = round(len(documents) / seconds, 2) if seconds else None
         build[tool.name] = {"seconds": seconds, "docs_per_s": rate, "load_before": load}
         log(f"  {tool.name}: {seconds and round(seconds, 1)} s, {rate} documents/s")
 
     result = {
         "dataset": data.name,
         "n_queries": len(queries),
-        "n_documents": len(data.documents),
+        "n_documents": len(documents),
+        "subset": bool(args.limit_docs),
         "txtai_version": txtai.__version__ if hasattr(txtai, "__version__") else "9.14",
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, torch threads "
         f"{__import__('torch').get_num_threads()}",

@@ -93,6 +93,11 @@ class QueryBatcher:
             found[i] = request.vector
         return np.stack([found[i] for i in range(len(texts))])
 
+    def clear_cache(self) -> None:
+        """Forget every remembered vector (benchmarks time the model, not the cache)."""
+        with self._changed:
+            self._cache.clear()
+
     def _drive(self, requests: list[_Request]) -> None:
         """Wait until ``requests`` are done, running the model whenever it is idle."""
         while True:

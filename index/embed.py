@@ -209,6 +209,14 @@ class Embedder:
         """Embed one query; returns a ``(dimension,)`` vector."""
         return self.embed_queries([text])[0]
 
+    def clear_query_cache(self) -> None:
+        """Forget the remembered query vectors, so that the next query runs the model.
+
+        Latency benchmarks call it before every timed query: a query already asked
+        (in another mode, or as the warm-up) would otherwise skip the model.
+        """
+        self._queries.clear_cache()
+
     def token_embeddings(self, texts: Sequence[str]) -> TokenEmbeddings:
         """Per-token vectors (the last hidden state) of ``texts``, from the same model session.
 

@@ -48,6 +48,22 @@ def test_cache_duplicates_order_and_empty_input(embedder):
     assert embedder.embed_query("alpha question").shape == (embedder.dimension,)
 
 
+def test_a_cleared_cache_runs_the_model_again(embedder):
+    batcher = QueryBatcher(embedder.embed_batch)
+    first = batcher.embed(["alpha question"])
+    batcher.clear_cache()
+    again = batcher.embed(["alpha question"])
+    assert batcher.calls == 2 and batcher.embedded == 2
+    np.testing.assert_allclose(again, first, atol=1e-6)
+    embedder.embed_query("gamma question")
+    embedded = embedder._queries.embedded
+    embedder.embed_query("gamma question")
+    assert embedder._queries.embedded == embedded  # from the cache
+    embedder.clear_query_cache()
+    embedder.embed_query("gamma question")
+    assert embedder._queries.embedded == embedded + 1
+
+
 def test_the_cache_is_bounded(embedder):
     batcher = QueryBatcher(embedder.embed_batch, cache_size=3)
     for text in ("one", "two", "three", "four"):
