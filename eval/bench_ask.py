@@ -2,8 +2,10 @@
 
 Both answerers run in the same process over the same index and questions
 (the seed sets: 90 questions), after one warm-up pass, interleaved question by
-question so that machine load hits both alike. Prints and writes p50/p95 per
-answerer with the load average before and after.
+question so that machine load hits both alike. The query-embedding cache is
+cleared before every timed ask, so each one embeds its question as a new
+question would. Prints and writes p50/p95 per answerer with the load average
+before and after.
 
 Usage: .venv/bin/python eval/bench_ask.py [--rounds 3] [--out eval/results/bench_ask]
 """
@@ -61,6 +63,7 @@ def main() -> None:
         for _ in range(args.rounds):
             for question in questions:
                 for name, assistant in assistants.items():
+                    embedder.clear_query_cache()  # time the encoder, as for a new question
                     t = time.perf_counter()
                     assistant.ask(question)
                     timings[name].append((time.perf_counter() - t) * 1000)
