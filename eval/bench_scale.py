@@ -243,7 +243,8 @@ def worker(args: argparse.Namespace) -> dict:
     rss_after = anon_rss_mb()
     disk_mb = sum(p.stat().st_size for p in workdir.rglob("*") if p.is_file()) / 2**20
     runs = []
-    for setting in SWEEPS[args.engine]:
+    sweep = SWEEPS[args.engine] if args.engine == "faiss-flat" or not args.sweep else args.sweep
+    for setting in sweep:
         search(queries[0], setting)  # warm-up
         found, times = [], []
         for query in queries:
@@ -297,6 +298,7 @@ def run_worker(engine: str, n: int, paths: dict, args: argparse.Namespace) -> di
         str(args.cache / f"work-{engine}"),
         "--n-queries",
         str(n_queries),
+        *(["--sweep", *map(str, args.settings)] if args.settings else []),
     ]
     log(f"{engine} n={n:,}: building (load average {load_avg()})")
     done = subprocess.run(command, capture_output=True, text=True)
@@ -376,7 +378,26 @@ def plot(report: dict, path: Path) -> None:
     fig.savefig(path, dpi=110)
 
 
-def main(argv: list[str] | None = None) -> int:
+def merge(paths: list[Path], out: Path) -> int:
+    """Combine reports of runs made side by side into one report (JSON, Markdown, plot)."""
+    reports = [json.loads(path.read_text()) for path in paths]
+    report = dict(reports[0])
+    report["results"] = sorted(
+        (r for part in reports for r in part["results"]),
+        key=lambda r: (r["n"], ENGINES.index(r["engine"])),
+    )
+    report["load_avg_start"] = max((part["load_avg_start"] for part in reports), key=lambda x: x[0])
+    report["load_avg_end"] = max((part["load_avg_end"] for part in reports), key=lambda x: x[0])
+    report["merged_from"] = [str(path) for path in paths]
+    out.with_suffix(".json").write_text(json.dumps(report, indent=2))
+    out.with_suffix(".md").write_text(markdown(report))
+    plot(report, out.with_suffix(".png"))
+    print(markdown(report))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line of the benchmark (and of its worker processes)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--engines", nargs="+", choices=ENGINES, default=list(ENGINES))
@@ -406,7 +427,27 @@ def main(argv: list[str] | None = None) -> int:
     for name in ("--worker", "--data", "--queries-npy", "--truth", "--workdir"):
         parser.add_argument(name, help=argparse.SUPPRESS)
     parser.add_argument("--n-queries", type=int, help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
+    parser.add_argument("--sweep", type=int, nargs="+", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--settings",
+        type=int,
+        nargs="+",
+        help="search settings to try (ef or nprobe) instead of the default sweep",
+    )
+    parser.add_argument(
+        "--merge",
+        type=Path,
+        nargs="+",
+        help="combine these result JSON files (runs made side by side) into --out",
+    )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark (or, with ``--worker``, one measurement of it)."""
+    args = build_parser().parse_args(argv)
+    if args.merge:
+        return merge(args.merge, args.out)
     if args.worker:
         args.engine = args.worker
         print(json.dumps(worker(args)))

@@ -30,6 +30,7 @@ from seedqa.qa.errors import (
     ModelNotAvailable,
     NothingToIndex,
     SeedqaError,
+    StoreUnavailable,
     UnsupportedFileType,
     UploadRejected,
     UploadTooLarge,
@@ -50,6 +51,7 @@ ERROR_STATUS: tuple[tuple[type[SeedqaError], int], ...] = (
     (IndexMismatch, 503),
     (IndexNotWritable, 503),
     (ModelNotAvailable, 503),
+    (StoreUnavailable, 503),
     (SeedqaError, 400),
 )
 #: The names pydantic gives the members of a union in an error's location.
@@ -92,7 +94,7 @@ def _describe(status: int) -> str:
         415: "The file type cannot be indexed",
         422: "The request or file does not have the expected form",
         500: "An unexpected server error",
-        503: "The index or model is not available",
+        503: "The index, its vector store or the model is not available",
     }.get(status, "Error")
 
 

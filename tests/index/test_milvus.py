@@ -51,6 +51,18 @@ def visible(collection: MilvusCollection, generation: int) -> set[str]:
 
 
 class TestConnect:
+    def test_milvus_lite_starts(self, tmp_path: Path) -> None:
+        """The engine every Milvus test needs: when it cannot start, this fails with the reason."""
+        uri = str(tmp_path / "start.db")
+        try:
+            client = connect(uri)
+            client.create_collection("started", dimension=DIM)
+            client.insert("started", [{"id": 1, "vector": unit(1, 0)[0].tolist()}])
+            found = client.query("started", filter="id == 1", output_fields=["id"])
+        except Exception as error:  # any failure: report it, never skip
+            pytest.fail(f"Milvus Lite cannot start at {uri}: {type(error).__name__}: {error}")
+        assert [row["id"] for row in found] == [1]
+
     def test_refused_server_fails_at_once_naming_the_uri(self) -> None:
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))

@@ -26,6 +26,7 @@ from seedqa.ui.api_errors import error_response, status_of
         (errors.IndexMismatch("other model"), 503),
         (errors.IndexNotWritable("read-only"), 503),
         (errors.ModelNotAvailable("cannot load"), 503),
+        (errors.StoreUnavailable("cannot reach Milvus at http://h:19530"), 503),
         (errors.SeedqaError("anything else"), 400),
     ],
 )

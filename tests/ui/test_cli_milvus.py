@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -78,3 +81,35 @@ def test_reader_of_an_unreachable_server(
     monkeypatch.setenv("SEEDQA_MILVUS_URI", "http://127.0.0.1:9")
     code = main(["ask", "What turns the turbines?", "--index-dir", str(milvus_cli_index)])
     assert code == 2 and "cannot reach Milvus at http://127.0.0.1:9" in error_line(capsys)
+
+
+def test_lite_file_in_a_missing_folder_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    corpus = tmp_path / "docs"
+    corpus.mkdir()
+    (corpus / "tides.txt").write_text(DOCS["tides.txt"], encoding="utf-8")
+    uri = str(tmp_path / "missing" / "milvus.db")
+    index_dir = tmp_path / "index"
+    code = main(["index", str(corpus), "--index-dir", str(index_dir), "--milvus-uri", uri, "-q"])
+    line = error_line(capsys)
+    assert code == 2 and uri in line and "does not exist" in line
+    assert not (index_dir / "CURRENT").exists()
+
+
+def test_serve_with_an_unreachable_server_is_one_line(milvus_cli_index: Path) -> None:
+    uri = "http://127.0.0.1:9"
+    env = {**os.environ, "SEEDQA_MILVUS_URI": uri, "HF_HUB_OFFLINE": "1"}
+    env["GRADIO_ANALYTICS_ENABLED"] = "False"
+    command = [sys.executable, "-m", "seedqa.ui.cli", "serve", "--port", "0"]
+    done = subprocess.run(
+        [*command, "--index-dir", str(milvus_cli_index)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    lines = [line for line in done.stderr.splitlines() if line.startswith("seedqa: error:")]
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr and len(lines) == 1, done.stderr
+    assert f"cannot reach Milvus at {uri}" in lines[0]
