@@ -15,6 +15,7 @@ closed.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -39,6 +40,8 @@ from seedqa.index.terms import TermStats, analyze
 
 #: The document frequencies of a Milvus-backed generation, in its directory.
 TERMS_FILE = "terms.json"
+#: Vectors a reader keeps after reading them back (about 100 MB at 384 dimensions).
+VECTOR_CACHE_ROWS = 65_536
 
 
 class GenerationGone(SeedqaError):
@@ -97,6 +100,8 @@ class MilvusVectorStore:
         self.rows = {chunk_id: row for row, chunk_id in enumerate(self.chunk_ids)}
         self._dimension = dimension
         self.guard = guard
+        self._cache: dict[str, np.ndarray] = {}  # chunk id -> vector; fixed within a generation
+        self._cache_lock = threading.Lock()
 
     @property
     def kind(self) -> str:
@@ -129,21 +134,37 @@ class MilvusVectorStore:
         return scores, rows
 
     def vectors(self, rows: np.ndarray) -> np.ndarray:
-        """The stored vectors of ``rows``, read back from Milvus."""
+        """The stored vectors of ``rows``, read back from Milvus.
+
+        A generation's vectors never change, so the ones read are kept (up to
+        ``VECTOR_CACHE_ROWS``, oldest dropped first): every query scores its
+        candidates, and candidates recur from query to query.
+        """
         if self.guard:
             self.guard.check()
         ids = [self.chunk_ids[int(r)] for r in rows]
-        found = self.collection.vectors(self.generation, ids)
-        missing = [i for i in ids if i not in found]
+        if not ids:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        with self._cache_lock:
+            known = {i: self._cache[i] for i in ids if i in self._cache}
+        wanted = [i for i in dict.fromkeys(ids) if i not in known]
+        found = self.collection.vectors(self.generation, wanted) if wanted else {}
+        missing = [i for i in wanted if i not in found]
         if missing:
             raise IndexCorrupt(
                 f"{len(missing)} chunks of generation {self.generation} are missing from "
                 f"collection {self.collection.name} at {self.collection.uri}; rebuild the index "
                 "with `seedqa index --rebuild`"
             )
-        if not ids:
-            return np.zeros((0, self.dimension), dtype=np.float32)
-        return np.stack([found[i] for i in ids])
+        self._remember(found)
+        known.update(found)
+        return np.stack([known[i] for i in ids])
+
+    def _remember(self, found: dict[str, np.ndarray]) -> None:
+        with self._cache_lock:
+            self._cache.update(found)
+            while len(self._cache) > VECTOR_CACHE_ROWS:
+                del self._cache[next(iter(self._cache))]
 
 
 class MilvusLexical:
