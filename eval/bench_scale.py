@@ -299,6 +299,9 @@ def run_worker(engine: str, n: int, paths: dict, args: argparse.Namespace) -> di
         "--n-queries",
         str(n_queries),
         *(["--sweep", *map(str, args.settings)] if args.settings else []),
+        "--hnsw",
+        str(HNSW_M),
+        str(HNSW_EF_CONSTRUCTION),
     ]
     log(f"{engine} n={n:,}: building (load average {load_avg()})")
     done = subprocess.run(command, capture_output=True, text=True)
@@ -333,10 +336,14 @@ def markdown(report: dict) -> str:
         if "error" in r:
             lines.append(f"| {r['engine']} | {r['n']:,} | failed: {r['error']} |||||||| |")
             continue
+        params = r.get("params") or {}
+        label = r["engine"] + (
+            f" (M {params['M']}, efC {params['efConstruction']})" if "M" in params else ""
+        )
         for run in r["runs"]:
             mark = " **(chosen)**" if run == r["chosen"] else ""
             lines.append(
-                f"| {r['engine']} | {r['n']:,} | {r['build_s']} | {r['memory_mb']} | "
+                f"| {label} | {r['n']:,} | {r['build_s']} | {r['memory_mb']} | "
                 f"{run['setting'] or 'exact'}{mark} | {run['recall@10']} | {run['p50_ms']} | "
                 f"{run['p95_ms']} | {r['n_queries']} | {r['load_avg_before'][0]} |"
             )
@@ -435,6 +442,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="search settings to try (ef or nprobe) instead of the default sweep",
     )
     parser.add_argument(
+        "--hnsw",
+        type=int,
+        nargs=2,
+        metavar=("M", "EF_CONSTRUCTION"),
+        help=f"HNSW graph degree and build-time ef ({HNSW_M} {HNSW_EF_CONSTRUCTION})",
+    )
+    parser.add_argument(
         "--merge",
         type=Path,
         nargs="+",
@@ -445,7 +459,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark (or, with ``--worker``, one measurement of it)."""
+    global HNSW_M, HNSW_EF_CONSTRUCTION
     args = build_parser().parse_args(argv)
+    if args.hnsw:
+        HNSW_M, HNSW_EF_CONSTRUCTION = args.hnsw
     if args.merge:
         return merge(args.merge, args.out)
     if args.worker:
