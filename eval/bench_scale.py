@@ -317,6 +317,28 @@ def run_worker(engine: str, n: int, paths: dict, args: argparse.Namespace) -> di
     return result
 
 
+def engine_label(result: dict) -> str:
+    """The engine's name, with its HNSW graph parameters when it has them."""
+    params = result.get("params") or {}
+    if "M" not in params:
+        return result["engine"]
+    return f"{result['engine']} (M {params['M']}, efC {params['efConstruction']})"
+
+
+def machine_line(report: dict) -> str:
+    """The machine and its load while the report's runs were measured."""
+    if "merged_from" not in report:
+        return (
+            f"Machine: {os.cpu_count()} cores; load average {report['load_avg_start']} at the "
+            f"start, {report['load_avg_end']} at the end."
+        )
+    loads = [r["load_avg_before"][0] for r in report["results"] if "load_avg_before" in r]
+    return (
+        f"Machine: {os.cpu_count()} cores, shared; runs made at different times, 1-minute load "
+        f"average from {min(loads)} to {max(loads)} when each started (last column)."
+    )
+
+
 def markdown(report: dict) -> str:
     lines = [
         "# Scale benchmark (`eval/bench_scale.py`)",
@@ -325,8 +347,7 @@ def markdown(report: dict) -> str:
         f"noise (norm {report['noise']}) and re-normalised; queries: SciFact test queries. "
         f"Target at 1M: recall@10 >= {TARGET_RECALL} with p50 <= {TARGET_P50_MS} ms.",
         "",
-        f"Machine: {os.cpu_count()} cores; load average {report['load_avg_start']} at the start, "
-        f"{report['load_avg_end']} at the end.",
+        machine_line(report),
         "",
         "| engine | vectors | build s | memory MB | setting | recall@10 | p50 ms | p95 ms "
         "| queries | load avg |",
@@ -336,10 +357,7 @@ def markdown(report: dict) -> str:
         if "error" in r:
             lines.append(f"| {r['engine']} | {r['n']:,} | failed: {r['error']} |||||||| |")
             continue
-        params = r.get("params") or {}
-        label = r["engine"] + (
-            f" (M {params['M']}, efC {params['efConstruction']})" if "M" in params else ""
-        )
+        label = engine_label(r)
         for run in r["runs"]:
             mark = " **(chosen)**" if run == r["chosen"] else ""
             lines.append(
@@ -357,13 +375,9 @@ def plot(report: dict, path: Path) -> None:
     import matplotlib.pyplot as plt
 
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
-    for engine in ENGINES:
-        rows = sorted(
-            (r for r in report["results"] if r["engine"] == engine and "chosen" in r),
-            key=lambda r: r["n"],
-        )
-        if not rows:
-            continue
+    measured = [r for r in report["results"] if "chosen" in r]
+    for engine in dict.fromkeys(engine_label(r) for r in measured):
+        rows = sorted((r for r in measured if engine_label(r) == engine), key=lambda r: r["n"])
         sizes = [r["n"] for r in rows]
         left.plot(sizes, [r["chosen"]["p50_ms"] for r in rows], marker="o", label=f"{engine} p50")
         left.plot(
@@ -380,7 +394,7 @@ def plot(report: dict, path: Path) -> None:
     left.set_yscale("log")
     left.legend(fontsize=7)
     right.legend(fontsize=7)
-    fig.suptitle(f"seedqa scale benchmark (load average {report['load_avg_start'][0]} at start)")
+    fig.suptitle(f"seedqa scale benchmark\n{machine_line(report)}", fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
 
