@@ -45,15 +45,18 @@ DEFAULT_CACHE = REPO / "eval/.cache/scale"
 #: a cosine of about 0.9 to its original, so copies are near but distinct neighbours.
 NOISE_NORM = 0.5
 K = 10
-ENGINES = ("faiss-flat", "faiss-hnsw", "milvus-hnsw", "milvus-ivf")
+ENGINES = ("faiss-flat", "faiss-hnsw", "faiss-ivf", "milvus-hnsw", "milvus-ivf")
 #: Search-time settings tried per engine (efSearch / ef for HNSW, nprobe for IVF).
 SWEEPS = {
     "faiss-hnsw": (64, 96, 128, 256),
+    "faiss-ivf": (8, 16, 32, 64),
     "milvus-hnsw": (64, 96, 128, 256),
     "milvus-ivf": (16, 32, 64),
     "faiss-flat": (0,),
 }
 HNSW_M, HNSW_EF_CONSTRUCTION = 32, 80
+#: IVF lists for ``faiss-ivf``, trained on a sample of this many vectors.
+IVF_LISTS, IVF_TRAIN_SAMPLE = 1024, 64_000
 TARGET_RECALL, TARGET_P50_MS = 0.95, 10.0
 
 
@@ -156,21 +159,31 @@ def faiss_engine(kind: str, data: np.ndarray, workdir: Path):
 
     faiss.omp_set_num_threads(2)
     dim = data.shape[1]
+    params: dict = {}
     if kind == "faiss-flat":
         index = faiss.IndexFlatIP(dim)
+    elif kind == "faiss-ivf":
+        index = faiss.IndexIVFFlat(
+            faiss.IndexFlatIP(dim), dim, IVF_LISTS, faiss.METRIC_INNER_PRODUCT
+        )
+        sample = np.random.default_rng(0).choice(len(data), IVF_TRAIN_SAMPLE, replace=False)
+        index.train(np.ascontiguousarray(data[np.sort(sample)]))
+        params = {"nlist": IVF_LISTS}
     else:
         index = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
         index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+        params = {"M": HNSW_M, "efConstruction": HNSW_EF_CONSTRUCTION}
     for start in range(0, len(data), 100_000):
         index.add(np.ascontiguousarray(data[start : start + 100_000]))
     faiss.omp_set_num_threads(1)
 
     def search(query: np.ndarray, setting: int) -> list[int]:
-        if setting:
+        if kind == "faiss-ivf":
+            index.nprobe = setting
+        elif setting:
             index.hnsw.efSearch = setting
         return index.search(query[None, :], K)[1][0].tolist()
 
-    params = {} if kind == "faiss-flat" else {"M": HNSW_M, "efConstruction": HNSW_EF_CONSTRUCTION}
     return search, {"params": params}
 
 
