@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from corpora import EDITABLE_CORPUS
 
 from seedqa.index.build import build_index
 from seedqa.index.errors import StoreUnavailable
@@ -22,27 +23,6 @@ from seedqa.qa.retriever import Retriever
 from seedqa.qa.service import SeedqaService
 
 MILVUS = StoreRequest("milvus")
-CORPUS = {
-    "alpha.txt": (
-        "Glacier retreat in the Alps\n\n"
-        "Alpine glaciers lost a tenth of their ice volume in two summers. "
-        "Researchers surveyed the Morteratsch glacier with drones and radar.\n\n"
-        "Meltwater feeds rivers that power hydroelectric dams downstream. "
-        "Less ice means lower river flows late in the summer.\n"
-    ),
-    "beta.md": (
-        "# Zeppelin freight\n\n"
-        "A startup plans to carry freight across the Arctic by zeppelin. "
-        "The airship would need no runways and would burn little fuel.\n\n"
-        "Critics doubt that helium supplies can keep up with demand.\n"
-    ),
-    "gamma.txt": (
-        "Sourdough baking\n\n"
-        "A sourdough starter is a culture of wild yeast and lactobacilli. "
-        "Bakers feed it flour and water every day.\n\n"
-        "Long fermentation gives the bread its sour taste and open crumb.\n"
-    ),
-}
 QUERIES = ["glacier ice loss", "airship freight across the Arctic", "wild yeast", "helium supply"]
 
 
@@ -77,7 +57,7 @@ def born_counts(index_dir: Path) -> dict[int, int]:
 
 @pytest.fixture(scope="module")
 def small_corpus_files() -> dict[str, str]:
-    return dict(CORPUS)
+    return dict(EDITABLE_CORPUS)
 
 
 @pytest.fixture(scope="module")
