@@ -315,7 +315,9 @@ def plot(result: dict, path: Path) -> None:
     build = result["build"]
     values = [build[t]["docs_per_s"] or 0 for t in TOOLS]
     bars = axes[3].bar(TOOLS, values, color=[colours[t] for t in TOOLS])
-    axes[3].bar_label(bars, fmt="%.3g", fontsize=7)
+    rates = [build[t]["docs_per_s"] for t in TOOLS]
+    labels = [f"{rate:.3g}" if rate else "reused" for rate in rates]
+    axes[3].bar_label(bars, labels=labels, fontsize=7)
     axes[3].set_title("build (documents/s)")
     corpus = f"{result['n_documents']} docs, SUBSET" if result.get("subset") else "SciFact"
     fig.suptitle(
