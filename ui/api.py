@@ -45,7 +45,7 @@ from seedqa.ui.api_schema import (
 #: The response header naming the index generation that answered.
 GENERATION_HEADER = "X-Seedqa-Generation"
 #: Worker threads per CPU core for questions (measured with eval/bench_serve.py).
-THREADS_PER_CORE = 8
+THREADS_PER_CORE = 2
 
 T = TypeVar("T")
 

@@ -89,7 +89,7 @@ def _add_server_options(parser: argparse.ArgumentParser, port: int) -> None:
         type=whole_number(1),
         default=None,
         metavar="N",
-        help="questions answered at once (default: 8 per CPU core)",
+        help="questions answered at once (default: 2 per CPU core)",
     )
 
 

@@ -61,7 +61,7 @@ The web chat is at `/`.
 class ServerSettings:
     """How ``serve`` listens: address, optional API key and chat login, worker threads.
 
-    ``workers`` is the number of questions answered at once (default: 8 per
+    ``workers`` is the number of questions answered at once (default: 2 per
     CPU core, ``ui.api.default_workers``); ``open_browser`` opens the chat
     once the server listens.
     """
