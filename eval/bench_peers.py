@@ -7,7 +7,9 @@ flat FAISS index, ``IDMap,Flat``; its default for more than 5,000 rows is an IVF
 that probes only some cells), its default BM25 and its default hybrid fusion (convex,
 weight 0.5). Queries are interleaved: for every query both tools answer, in alternating
 order, so that load from other processes falls on both alike. Both share one process,
-so the same torch and OpenMP thread settings apply to both.
+so the same torch and OpenMP thread settings apply to both; OpenMP threads wait
+passively (``OMP_WAIT_POLICY=PASSIVE``), so neither tool's idle threads spin on the
+cores while the other answers.
 
 Measured per tool and mode: nDCG@10, Recall@100 (pytrec_eval, top 100 documents),
 single-query latency p50/p95 (wall, and process CPU time), and the build throughput in
@@ -45,6 +47,9 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+# Idle OpenMP threads sleep rather than spin: with the tools interleaved query by query,
+# torch's spinning threads (txtai) otherwise take the cores from seedqa's next query.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import numpy as np  # noqa: E402
 
