@@ -81,8 +81,8 @@ class SeedqaService(SourcesAndFeedback):
     there does a missing index get built from the seed corpus on first use.
     ``embedder`` is an already loaded model to use (else it is loaded once,
     when first needed). ``k`` and ``mode`` are the defaults of ``ask`` and
-    ``search``. ``on_status`` receives progress lines of long operations,
-    and ``progress`` turns on the embedding progress bar.
+    ``search``; ``answerer`` names what picks answers (``qa.answerers``).
+    ``on_status`` receives progress lines; ``progress`` shows a progress bar.
     """
 
     def __init__(
@@ -95,13 +95,17 @@ class SeedqaService(SourcesAndFeedback):
         max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
         on_status: StatusSink | None = None,
         progress: bool = False,
+        answerer: str = "similarity",
     ) -> None:
+        from seedqa.qa.answerers import check_answerer
+
         self.index_dir = Path(index_dir) if index_dir else default_index_dir()
         if self.index_dir.exists() and not self.index_dir.is_dir():
             raise not_writable(self.index_dir, FileExistsError(self.index_dir))
         self.uses_default_location = is_default_index_dir(index_dir)
         self.k = check_k(k)
         self.mode = check_mode(mode)
+        self.answerer = check_answerer(answerer)
         self.max_upload_bytes = check_limit("max_upload_bytes", max_upload_bytes)
         self.progress = progress
         self._on_status: StatusSink = on_status or (lambda message: None)
@@ -378,7 +382,8 @@ class SeedqaService(SourcesAndFeedback):
         state = IndexState.read(self.index_dir)
         embedder = self._embedder_for(state.require().embedder)
         reuse = {"sentence_vectors": self._assistant.sentence_vectors} if self._assistant else {}
-        assistant = Assistant.load(state, embedder=embedder, k=self.k, mode=self.mode, **reuse)
+        options = {"k": self.k, "mode": self.mode, "answerer": self.answerer, **reuse}
+        assistant = Assistant.load(state, embedder=embedder, **options)
         self._embedder = assistant.retriever.embedder
         self._warning = state.warning or ""
         if state.warning:

@@ -90,3 +90,11 @@ class SuggestingParser(OneLineParser):
 def say(message: str) -> None:
     """Print a progress or status line on stderr."""
     print(message, file=sys.stderr, flush=True)
+
+
+def add_answerer_option(parser: argparse.ArgumentParser) -> None:
+    """``--answerer``: what picks the answer sentences (README: The answer model)."""
+    parser.add_argument(
+        "--answerer", choices=("similarity", "model"), default="similarity",
+        help="similarity (default) or the trained answer model",
+    )  # fmt: skip

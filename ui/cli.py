@@ -16,7 +16,14 @@ from typing import TYPE_CHECKING
 
 from seedqa.qa.errors import InvalidSetting, SeedqaError
 from seedqa.qa.wording import plural
-from seedqa.ui.args import SuggestingParser, k_value, say, unknown_options_message, whole_number
+from seedqa.ui.args import (
+    SuggestingParser,
+    add_answerer_option,
+    k_value,
+    say,
+    unknown_options_message,
+    whole_number,
+)
 from seedqa.ui.cli_eval import add_eval_parser
 from seedqa.ui.cli_serve import add_server_parsers
 from seedqa.ui.plain import answer_text, hits_text
@@ -47,6 +54,7 @@ def _service(args: argparse.Namespace, quiet: bool = False) -> SeedqaService:
         embedder=getattr(args, "embedder", None),
         on_status=_warnings_only if quiet else _status,
         progress=not quiet and sys.stderr.isatty(),
+        answerer=getattr(args, "answerer", "similarity"),
     )
 
 
@@ -198,6 +206,7 @@ def _add_query_options(parser: argparse.ArgumentParser, json_output: bool = True
         "-k", type=k_value, default=DEFAULT_K, help=f"passages to retrieve, 1-100 ({DEFAULT_K})"
     )
     parser.add_argument("--mode", choices=MODES, default=DEFAULT_MODE, help="retrieval mode")
+    add_answerer_option(parser)
     if json_output:
         parser.add_argument("--json", action="store_true", help="print JSON (schema in README)")
 

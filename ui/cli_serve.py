@@ -14,7 +14,7 @@ import os
 import sys
 from pathlib import Path
 
-from seedqa.ui.args import say, whole_number
+from seedqa.ui.args import add_answerer_option, say, whole_number
 
 CHAT_PORT = 7860
 SERVE_PORT = 8000
@@ -41,6 +41,7 @@ def run_server(args: argparse.Namespace, name: str, open_browser: bool) -> int:
         on_status=say,
         progress=True,
         max_upload_bytes=args.max_upload_mb * 1024 * 1024,
+        answerer=args.answerer,
     )
     settings = ServerSettings(
         host=args.host,
@@ -91,6 +92,7 @@ def _add_server_options(parser: argparse.ArgumentParser, port: int) -> None:
         metavar="N",
         help="questions answered at once (default: 2 per CPU core)",
     )
+    add_answerer_option(parser)
 
 
 def add_server_parsers(subparsers: argparse._SubParsersAction) -> None:

@@ -58,6 +58,8 @@ def test_bad_requests_are_refused_before_loading(tmp_path: Path):
         service.search("x", mode="psychic")
     with pytest.raises(InvalidSetting, match="max_upload_bytes"):
         SeedqaService(tmp_path, max_upload_bytes=0)
+    with pytest.raises(InvalidSetting, match="answerer 'psychic' is not valid"):
+        SeedqaService(tmp_path, answerer="psychic")
     assert not (tmp_path / "nothing-here").exists()
 
 
@@ -162,3 +164,11 @@ def test_index_keeps_the_setting_left_out(service: SeedqaService, qa_corpus: Pat
     service.reload()
     manifest = service.assistant().retriever.stored.manifest
     assert (manifest.chunk_tokens, manifest.overlap_tokens) == (80, 32)
+
+
+def test_the_answerer_is_chosen_by_name(service: SeedqaService, embedder):
+    assert service.assistant().answerer.name == "similarity"
+    chosen = SeedqaService(service.index_dir, embedder=embedder, answerer="model")
+    assert chosen.assistant().answerer.name == "model"
+    answer = chosen.ask("What is the capital of Australia?")
+    assert answer.abstained and answer.citations == []

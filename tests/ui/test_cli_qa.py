@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -58,6 +59,13 @@ def test_ask_json_builds_the_default_index_and_prints_the_documented_schema(tmp_
 
     shown = seedqa("ask", "How much had Xiaomi committed before?", "--index-dir", str(index_dir))
     assert "Sources:" in shown.stdout and "[1]" in shown.stdout and "1.43 billion" in shown.stdout
+
+    model = seedqa("ask", "Who is Xiaomi's CFO?", "--json", "--answerer", "model",
+                   "--index-dir", str(index_dir))  # fmt: skip
+    assert model.returncode == 0, model.stderr
+    chosen = json.loads(model.stdout)
+    assert set(chosen) == set(data) and chosen["abstained"] is True
+    assert re.match(r"The documents don't say\. The closest passage is \[\d\]", chosen["answer"])
 
 
 def test_user_errors_are_one_line_without_traceback(tmp_path):
