@@ -22,3 +22,26 @@ EDITABLE_CORPUS = {
         "Long fermentation gives the bread its sour taste and open crumb.\n"
     ),
 }
+
+#: Three read-only documents for retrieval and answers (``qa_corpus``; the reliability suite).
+QA_CORPUS = {
+    "volcanoes.md": (
+        "# Volcanoes of Iceland\n\n"
+        "Iceland has about 130 volcanic mountains. Hekla erupted in the year 1104 and "
+        "buried farms under ash.\n\n"
+        "Eyjafjallajokull erupted in 2010 and its ash cloud grounded flights across Europe "
+        "for six days.\n"
+    ),
+    "bread.txt": (
+        "Sourdough bread\n\n"
+        "Sourdough is leavened by a starter of wild yeast and lactic acid bacteria. "
+        "A starter is fed with equal weights of flour and water every day.\n\n"
+        "The dough rests for twelve hours before it is baked at 250 degrees Celsius.\n"
+    ),
+    "chess.txt": (
+        "The history of chess\n\n"
+        "Chess reached Europe through Persia and the Arab world. The modern queen move "
+        "appeared in Spain around 1475.\n\n"
+        "Garry Kasparov lost a match to the computer Deep Blue in 1997.\n"
+    ),
+}
