@@ -1,0 +1,107 @@
+"""Development check of a reader checkpoint on cached candidate groups (issue 8).
+
+Usage: python eval/reader_eval.py --work WORK --logits NAME [--combine A]
+
+For each set, ``WORK/groups-<set>.json`` (from ``seedqa.training.reader_data``)
+and the reader's logits for its candidates, in order (``reader_model score``
+on the set's cache), give per question a pick and a confidence:
+
+* ``similarity``: the scorer's first candidate; confidence its ranking score
+  (a ranking signal, shown for the AUC only);
+* ``reader``: the candidate with the highest reader logit, and its probability;
+* ``reader+sim``: argmax of logit + A x scorer score; confidence the picked
+  candidate's reader probability.
+
+Printed per set: top-1 right, AUC (answerable vs near-miss confidence) and the
+share of answerable questions answered right at the best threshold that
+abstains on at least 0.6 / 0.7 / 0.8 / 0.9 of the near-misses, plus the
+result at the threshold that abstains on 0.85 of the calibration set's
+near-misses (``--calibrate``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+
+LEVELS = (0.6, 0.7, 0.8, 0.9)
+
+
+def picks(groups: list[dict], logits: np.ndarray, how: str, weight: float) -> list[tuple]:
+    """(answerable, picked-right, confidence) per question."""
+    out, at = [], 0
+    for g in groups:
+        cands = g["candidates"]
+        z = logits[at : at + len(cands)]
+        at += len(cands)
+        if not cands:
+            out.append((g["answerable"], False, 0.0))
+            continue
+        scores = np.array([c["score"] for c in cands])
+        if how == "similarity":
+            best, conf = 0, float(scores[0])
+        else:
+            mixed = z + (weight * scores if how == "reader+sim" else 0.0)
+            best = int(np.argmax(mixed))
+            conf = float(1 / (1 + np.exp(-z[best])))
+        out.append((g["answerable"], bool(cands[best]["correct"]), conf))
+    assert at == len(logits), (at, len(logits))
+    return out
+
+
+def summary(rows: list[tuple], threshold: float | None) -> dict:
+    """Top-1, AUC, answered-right at the abstention levels and at ``threshold``."""
+    ans = [(right, c) for a, right, c in rows if a]
+    near = np.array([c for a, _, c in rows if not a])
+    pos = np.array([c for _, c in ans])
+    auc = float((pos[:, None] > near[None, :]).mean()) if len(near) and len(pos) else float("nan")
+    result = {"top1": np.mean([r for r, _ in ans]), "auc": auc}
+    for level in LEVELS:
+        t = float(np.quantile(near, level)) if len(near) else 0.0
+        result[f"@{level}"] = float(np.mean([r and c > t for r, c in ans]))
+    if threshold is not None:
+        result["ans@t"] = float(np.mean([r and c >= threshold for r, c in ans]))
+        result["abst@t"] = float(np.mean(near < threshold)) if len(near) else float("nan")
+    return result
+
+
+def main() -> None:
+    """Command-line entry point."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--work", type=Path, required=True)
+    parser.add_argument("--logits", required=True, help="logits file name: WORK/<set>.<NAME>.npy")
+    parser.add_argument("--combine", type=float, default=4.0)
+    parser.add_argument("--calibrate", default="users-calibrate")
+    parser.add_argument("--abstain", type=float, default=0.85)
+    parser.add_argument(
+        "--sets",
+        nargs="*",
+        default=["users-calibrate", "users-heldout", "dev", "seed-paraphrase", "seed", "squad-dev"],
+    )
+    args = parser.parse_args()
+    data = {}
+    for name in args.sets:
+        groups = json.loads((args.work / f"groups-{name}.json").read_text(encoding="utf-8"))
+        data[name] = (groups, np.load(args.work / f"{name}.{args.logits}.npy"))
+    thresholds = {}
+    for how in ("reader", "reader+sim"):
+        rows = picks(*data[args.calibrate], how, args.combine)
+        near = np.array([c for a, _, c in rows if not a])
+        thresholds[how] = float(np.quantile(near, args.abstain))
+    header = "| set | pick | top1 | AUC | " + " | ".join(f"@{x}" for x in LEVELS)
+    print(header + " | answered @t | abstained @t |")
+    print("|" + " --- |" * (5 + len(LEVELS) + 1))
+    for name, (groups, logits) in data.items():
+        for how in ("similarity", "reader", "reader+sim"):
+            s = summary(picks(groups, logits, how, args.combine), thresholds.get(how))
+            cells = [f"{s['top1']:.3f}", f"{s['auc']:.3f}"] + [f"{s[f'@{x}']:.3f}" for x in LEVELS]
+            cells += [f"{s.get('ans@t', float('nan')):.3f}", f"{s.get('abst@t', float('nan')):.3f}"]
+            print(f"| {name} | {how} | " + " | ".join(cells) + " |")
+    print("thresholds", thresholds)
+
+
+if __name__ == "__main__":
+    main()
