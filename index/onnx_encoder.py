@@ -34,6 +34,26 @@ def _threads() -> int:
     return int(value) if value.isdigit() else 0
 
 
+def session_options(threads: int | None = None) -> object:
+    """The ONNX Runtime session settings of every graph seedqa runs.
+
+    ``threads`` sets the intra-op thread count (default ``$SEEDQA_THREADS``,
+    else one per physical core).
+    """
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.intra_op_num_threads = _threads() if threads is None else threads
+    options.inter_op_num_threads = 1
+    # Idle worker threads sleep instead of spinning: under concurrent questions the spin
+    # took CPU from the other threads (eval/bench_serve.py: 13.4 -> 7.6 ms of CPU per
+    # answer, 20 -> 35 answers/s; single queries and document batches no slower).
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    options.log_severity_level = 3
+    return options
+
+
 def _open_session(spec: ModelSpec, options: object) -> object:
     """An ONNX Runtime session on ``spec``'s cached export, re-exported if unreadable.
 
@@ -80,19 +100,9 @@ class OnnxEncoder:
         ``threads`` sets the intra-op thread count (default ``$SEEDQA_THREADS``,
         else one per physical core).
         """
-        import onnxruntime
         from tokenizers import Tokenizer
 
-        options = onnxruntime.SessionOptions()
-        options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
-        options.intra_op_num_threads = _threads() if threads is None else threads
-        options.inter_op_num_threads = 1
-        # Idle worker threads sleep instead of spinning: under concurrent questions the spin
-        # took CPU from the other threads (eval/bench_serve.py: 13.4 -> 7.6 ms of CPU per
-        # answer, 20 -> 35 answers/s; single queries and document batches no slower).
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        options.log_severity_level = 3
-        session = _open_session(spec, options)
+        session = _open_session(spec, session_options(threads))
         tokenizer = Tokenizer.from_file(str(spec.tokenizer))
         padding = tokenizer.padding or {}
         tokenizer.enable_truncation(max_length=spec.max_seq_length)

@@ -76,13 +76,14 @@ def export_bytes(spec: ModelSpec) -> bytes:
 
 def _build(spec: ModelSpec) -> object:
     config = json.loads((spec.directory / "config.json").read_text(encoding="utf-8"))
-    return build_bert_graph(config, _load_weights(spec), spec.pooling)
+    return build_bert_graph(config, read_bert_weights(spec.weights), spec.pooling)
 
 
-def _load_weights(spec: ModelSpec) -> dict[str, np.ndarray]:
+def read_bert_weights(path: Path) -> dict[str, np.ndarray]:
+    """A BERT safetensors file's float tensors as float32, names without a ``bert.`` prefix."""
     from safetensors.numpy import load_file
 
-    weights = load_file(str(spec.weights))
+    weights = load_file(str(path))
     prefix = "bert."
     if any(name.startswith(prefix) for name in weights):
         weights = {name.removeprefix(prefix): value for name, value in weights.items()}
@@ -95,9 +96,19 @@ def _load_weights(spec: ModelSpec) -> dict[str, np.ndarray]:
 
 def export_onnx(spec: ModelSpec, target: Path) -> Path:
     """Write ``spec``'s graph as ``target/model.onnx`` (atomically) and return its path."""
+    info = {
+        "export_version": EXPORT_VERSION,
+        "model": str(spec.directory),
+        "fingerprint": spec.fingerprint(),
+        "pooling": spec.pooling,
+    }
+    return save_graph(_build(spec), target, info)
+
+
+def save_graph(model: object, target: Path, info: dict) -> Path:
+    """Write ``model`` as ``target/model.onnx`` (atomically) and ``info`` beside it as JSON."""
     import onnx
 
-    model = _build(spec)
     target.mkdir(parents=True, exist_ok=True)
     handle, tmp_name = tempfile.mkstemp(dir=target, suffix=".onnx.tmp")
     os.close(handle)
@@ -107,17 +118,11 @@ def export_onnx(spec: ModelSpec, target: Path) -> Path:
     finally:
         if os.path.exists(tmp_name):
             os.unlink(tmp_name)
-    info = {
-        "export_version": EXPORT_VERSION,
-        "model": str(spec.directory),
-        "fingerprint": spec.fingerprint(),
-        "pooling": spec.pooling,
-    }
     (target / _INFO_FILE).write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
     return target / _ONNX_FILE
 
 
-class _GraphBuilder:
+class GraphBuilder:
     """Collects nodes and initializers; each method adds one operation and returns its output."""
 
     def __init__(self) -> None:
@@ -138,6 +143,7 @@ class _GraphBuilder:
         return name
 
     def op(self, op_type: str, *inputs: str, **attrs: object) -> str:
+        """Add one ``op_type`` node on ``inputs`` and return the name of its single output."""
         self._count += 1
         output = f"{op_type.lower()}_{self._count}"
         self.nodes.append(self.helper.make_node(op_type, list(inputs), [output], **attrs))
@@ -167,8 +173,8 @@ class _GraphBuilder:
         )
 
 
-def _encoder_layer(
-    g: _GraphBuilder, x: str, mask: str, weights: dict, index: int, config: dict
+def encoder_layer(
+    g: GraphBuilder, x: str, mask: str, weights: dict, index: int, config: dict
 ) -> str:
     """One post-norm encoder layer from ONNX Runtime's fused kernels.
 
@@ -211,7 +217,7 @@ def _encoder_layer(
     return g.dense_skip_norm(inner, x, weights, f"{prefix}.output", eps)
 
 
-def _embeddings(g: _GraphBuilder, weights: dict, eps: float) -> str:
+def _embeddings(g: GraphBuilder, weights: dict, eps: float) -> str:
     """Word + position + token-type-0 embeddings, layer-normed."""
     words = g.op(
         "Gather",
@@ -231,7 +237,7 @@ def _embeddings(g: _GraphBuilder, weights: dict, eps: float) -> str:
     return g.layer_norm(summed, weights, "embeddings.LayerNorm", eps)
 
 
-def _pool(g: _GraphBuilder, hidden: str, mask: str, pooling: str) -> str:
+def pool_tokens(g: GraphBuilder, hidden: str, mask: str, pooling: str) -> str:
     """Sentence vector from token vectors and the float mask (batch x tokens x 1)."""
     if pooling == "cls":
         first = g.const("first_token", np.array(0, dtype=np.int64))
@@ -254,16 +260,16 @@ def build_bert_graph(config: dict, weights: dict[str, np.ndarray], pooling: str)
     """Return an ``onnx.ModelProto`` of a BERT sentence encoder (see the module docstring)."""
     from onnx import TensorProto, helper
 
-    g = _GraphBuilder()
+    g = GraphBuilder()
     eps = float(config.get("layer_norm_eps", 1e-12))
     x = _embeddings(g, weights, eps)
     mask = g.op("Cast", "attention_mask", to=TensorProto.FLOAT)
     mask_index = g.op("Cast", "attention_mask", to=TensorProto.INT32)
     for index in range(int(config["num_hidden_layers"])):
-        x = _encoder_layer(g, x, mask_index, weights, index, config)
+        x = encoder_layer(g, x, mask_index, weights, index, config)
     g.nodes.append(helper.make_node("Identity", [x], ["token_embeddings"]))
     mask3 = g.op("Unsqueeze", mask, g.const("mask_last_axis", np.array([2], dtype=np.int64)))
-    pooled = _pool(g, "token_embeddings", mask3, pooling)
+    pooled = pool_tokens(g, "token_embeddings", mask3, pooling)
     norm = g.op("ReduceL2", pooled, g.const("norm_axis", np.array([1])), keepdims=1)
     floor = g.const("norm_floor", np.array(1e-12, dtype=np.float32))
     pooled = g.op("Div", pooled, g.op("Max", norm, floor))
