@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from no_torch import BLOCK_TORCH
 
 from seedqa.index.embed import Embedder, choose_runtime, resolve_model
 from seedqa.index.errors import InvalidSetting, ModelNotAvailable
@@ -29,18 +30,6 @@ QUERIES = [
     "What happened to overseas revenue?",
     "When was the plan announced?",
 ]
-#: Python code that makes ``import torch`` and ``import sentence_transformers`` fail.
-BLOCK_TORCH = """
-import importlib.abc, sys
-class _Block(importlib.abc.MetaPathFinder):
-    def find_spec(self, name, path=None, target=None):
-        if name.split(".")[0] in {"torch", "sentence_transformers", "transformers"}:
-            raise ModuleNotFoundError(f"No module named {name!r}")
-        return None
-sys.meta_path.insert(0, _Block())
-"""
-
-
 def seed_texts() -> list[str]:
     """Real text: every sentence of the seed article, its paragraphs, and edge cases."""
     text = SEED.read_text(encoding="utf-8")
