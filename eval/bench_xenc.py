@@ -26,7 +26,7 @@ from seedqa.index.embed import resolve_model
 from seedqa.index.model_files import read_model_spec
 from seedqa.index.onnx_encoder import OnnxEncoder
 from seedqa.qa.cross_encoder import CrossEncoder
-from seedqa.qa.cross_encoder_graph import READER_DIR
+from seedqa.qa.cross_encoder_files import READER_DIR
 from seedqa.training.xenc_parity import dev_pairs
 
 REPO = Path(__file__).resolve().parents[1]

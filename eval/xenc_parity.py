@@ -18,7 +18,7 @@ import os
 from pathlib import Path
 
 from seedqa.qa.cross_encoder import CrossEncoder
-from seedqa.qa.cross_encoder_graph import READER_DIR
+from seedqa.qa.cross_encoder_files import READER_DIR
 from seedqa.training.xenc_parity import compare, dev_pairs
 
 REPO = Path(__file__).resolve().parents[1]

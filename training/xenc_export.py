@@ -2,12 +2,15 @@
 
 Usage:
   python -m seedqa.training.xenc_export --checkpoint model.pt [--out models/reader]
+      [--encoding auto|fp16|int8-delta]
 
-Writes ``weights.safetensors`` (the fine-tuned top layers and the head, float16,
-under BERT's names, see ``seedqa.qa.cross_encoder_graph.LAYER_NAMES``) and
-``config.json`` (``ReaderConfig`` plus the training record). The number of
-frozen layers is read from the checkpoint (base layers minus trained layers),
-never assumed. Needs torch only to read the ``.pt`` file.
+Writes ``weights.safetensors`` (the fine-tuned top layers and the head under
+BERT's names, see ``seedqa.qa.cross_encoder_files``) and ``config.json``
+(``ReaderConfig`` plus the training record). The number of frozen layers is
+read from the checkpoint (base layers minus trained layers), never assumed.
+``auto`` stores float16 when that fits ``SIZE_BUDGET`` (two fine-tuned
+layers), else int8 deltas from the base weights (three or four layers).
+Needs torch only to read the ``.pt`` file.
 """
 
 from __future__ import annotations
@@ -20,13 +23,16 @@ from pathlib import Path
 
 import numpy as np
 
-from seedqa.qa.cross_encoder_graph import (
+from seedqa.index.onnx_export import read_bert_weights
+from seedqa.qa.cross_encoder_files import (
     CONFIG_FILE,
+    ENCODINGS,
     FORMAT_VERSION,
     LAYER_NAMES,
     READER_DIR,
     WEIGHTS_FILE,
     ReaderConfig,
+    encode_weights,
     file_sha256,
     read_reader_config,
 )
@@ -73,10 +79,13 @@ def _caps() -> dict[str, int]:
     }
 
 
-def export_reader(checkpoint: Path, out: Path = READER_DIR, base: Path | None = None) -> Path:
+def export_reader(
+    checkpoint: Path, out: Path = READER_DIR, base: Path | None = None, encoding: str = "auto"
+) -> Path:
     """Write the shipped cross-encoder folder for ``checkpoint`` into ``out``; return ``out``.
 
-    ``base`` is the base model folder (default: the bundled all-MiniLM-L6-v2).
+    ``base`` is the base model folder (default: the bundled all-MiniLM-L6-v2);
+    ``encoding`` is ``auto`` or one of ``ENCODINGS``.
     """
     import torch
     from safetensors.numpy import save_file
@@ -89,8 +98,11 @@ def export_reader(checkpoint: Path, out: Path = READER_DIR, base: Path | None = 
     frozen = num_layers - _top_layers(state)
     if frozen < 0:
         raise ValueError(f"the checkpoint has more layers than the base model ({num_layers})")
-    tensors = {k: np.ascontiguousarray(v.astype(np.float16)) for k, v in
-               rename_checkpoint(state, frozen).items()}  # fmt: skip
+    tensors = rename_checkpoint(state, frozen)
+    if encoding == "auto":
+        fp16_bytes = sum(v.size for v in tensors.values()) * 2
+        encoding = "fp16" if fp16_bytes <= SIZE_BUDGET else "int8-delta"
+    tensors = encode_weights(tensors, read_bert_weights(base / "model.safetensors"), encoding)
     out.mkdir(parents=True, exist_ok=True)
     save_file(tensors, str(out / WEIGHTS_FILE), metadata={"format": "seedqa-cross-encoder"})
     config = {
@@ -100,8 +112,8 @@ def export_reader(checkpoint: Path, out: Path = READER_DIR, base: Path | None = 
         "frozen_layers": frozen,
         "num_layers": num_layers,
         **_caps(),
+        "weights_encoding": encoding,
         "weights_sha256": file_sha256(out / WEIGHTS_FILE),
-        "dtype": "float16",
         "input": "[CLS] question [SEP] sentence [SEP] previous sentence [SEP]; token types 0 "
         "for [CLS] question [SEP], 1 after",
         "output": "logit; probability = sigmoid(logit)",
@@ -128,12 +140,14 @@ def main() -> None:
     parser.add_argument("--checkpoint", type=Path, required=True, help="TopModel state_dict (.pt)")
     parser.add_argument("--out", type=Path, default=READER_DIR)
     parser.add_argument("--base", type=Path, default=None, help="base model folder")
+    parser.add_argument("--encoding", choices=("auto", *ENCODINGS), default="auto")
     args = parser.parse_args()
-    config = read_reader_config(export_reader(args.checkpoint, args.out, args.base))
+    out = export_reader(args.checkpoint, args.out, args.base, args.encoding)
+    config = read_reader_config(out)
     size = folder_size(config)
     print(
-        f"wrote {config.directory}: layers {config.frozen_layers}..{config.num_layers - 1} + head, "
-        f"{size / 1e6:.2f} MB, weights sha256 {config.weights_sha256[:16]}"
+        f"wrote {config.directory}: layers {config.frozen_layers}..{config.num_layers - 1} + head "
+        f"as {config.weights_encoding}, {size / 1e6:.2f} MB, sha256 {config.weights_sha256[:16]}"
     )
     if size > SIZE_BUDGET:
         print(f"warning: over the {SIZE_BUDGET / 1e6:.1f} MB budget for models/reader")

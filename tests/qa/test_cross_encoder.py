@@ -18,7 +18,8 @@ import pytest
 from no_torch import BLOCK_TORCH
 
 from seedqa.qa.cross_encoder import CrossEncoder, CrossEncoderError
-from seedqa.qa.cross_encoder_graph import READER_DIR, graph_dir
+from seedqa.qa.cross_encoder_files import READER_DIR
+from seedqa.qa.cross_encoder_graph import graph_dir
 
 #: (sentence, a plain paraphrase it answers, a near-miss it does not answer).
 PARAPHRASE_AND_NEAR_MISS = [
@@ -75,6 +76,7 @@ def test_shipped_reader_runs_without_torch_and_prefers_the_paraphrase(tmp_path: 
 def test_the_folder_says_how_it_was_made(reader: CrossEncoder) -> None:
     config = reader.config
     assert 0 <= config.frozen_layers < config.num_layers == 6
+    assert config.weights_encoding in ("fp16", "int8-delta")
     assert (config.max_tokens, config.max_question, config.max_sentence) == (96, 32, 56)
     size = sum(p.stat().st_size for p in READER_DIR.iterdir())
     assert size <= 8_500_000
