@@ -16,10 +16,12 @@ Needs torch only to read the ``.pt`` file.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import re
 import time
 from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 
@@ -68,14 +70,28 @@ def _top_layers(state: dict) -> int:
     return len(found)
 
 
+def training_module() -> ModuleType:
+    """The cross-encoder's training code: ``reader_model`` where it exists, else ``xenc_model``.
+
+    Both define ``encode``, ``TopModel`` (same parameter names) and the pair
+    limits ``MAX_TOKENS``, ``MAX_QUESTION`` and ``MAX_SENTENCE``.
+    """
+    name = "seedqa.training.reader_model"
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as error:
+        if error.name != name:
+            raise
+        return importlib.import_module("seedqa.training.xenc_model")
+
+
 def _caps() -> dict[str, int]:
     """The pair limits the training code used (its module constants)."""
-    from seedqa.training import xenc_model
-
+    module = training_module()
     return {
-        "max_tokens": xenc_model.MAX_TOKENS,
-        "max_question": xenc_model.MAX_QUESTION,
-        "max_sentence": xenc_model.MAX_SENTENCE,
+        "max_tokens": module.MAX_TOKENS,
+        "max_question": module.MAX_QUESTION,
+        "max_sentence": module.MAX_SENTENCE,
     }
 
 

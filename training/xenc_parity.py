@@ -4,19 +4,19 @@ Real pairs come from the users'-style development set: each question of
 ``eval/dev_questions.jsonl`` with sentences of a development document (the
 evidence sentence when there is one, the document's longest sentences, and one
 picked at random), each with the sentence before it. The torch side is the
-training code itself (``seedqa.training.xenc_model``): ``encode`` with Hugging
-Face's ``AutoTokenizer``, the bundled model's embeddings and lower layers in
-``transformers``, then ``TopModel`` with the checkpoint. Needs torch.
+training code itself (``xenc_export.training_module``: ``reader_model`` or
+``xenc_model``): its ``encode`` with Hugging Face's ``AutoTokenizer``, the
+bundled model's embeddings and lower layers in ``transformers``, then its
+``TopModel`` with the checkpoint. Needs torch.
 """
 
 from __future__ import annotations
 
 import functools
+import inspect
 import json
 import random
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +31,7 @@ from seedqa.qa.cross_encoder_files import (
     ReaderConfig,
     decode_weights,
 )
+from seedqa.training.xenc_export import training_module
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -81,34 +82,30 @@ def dev_pairs(repo: Path = REPO, per_question: int = 4, seed: int = 0) -> list[l
     return groups
 
 
-@contextmanager
-def frozen_layers(count: int) -> Iterator[object]:
-    """The training module with its ``FROZEN`` set to ``count`` (restored afterwards)."""
-    from seedqa.training import xenc_model
-
-    saved = xenc_model.FROZEN
-    xenc_model.FROZEN = count
+def top_model(frozen: int) -> object:
+    """The training code's ``TopModel`` over layers ``frozen`` and up (with the base weights)."""
+    module = training_module()
+    if "frozen" in inspect.signature(module.TopModel).parameters:
+        return module.TopModel(frozen)
+    saved = module.FROZEN  # xenc_model reads a module constant
+    module.FROZEN = frozen
     try:
-        yield xenc_model
+        return module.TopModel()
     finally:
-        xenc_model.FROZEN = saved
+        module.FROZEN = saved
 
 
 @functools.cache
 def _auto_tokenizer() -> object:
     from transformers import AutoTokenizer
 
-    from seedqa.training import xenc_model
-
-    return AutoTokenizer.from_pretrained(xenc_model.model_path())
+    return AutoTokenizer.from_pretrained(training_module().model_path())
 
 
 def torch_encode(pairs: list[ParityPair]) -> list[tuple[list[int], list[int]]]:
     """Token ids and types of each pair from the training code's ``encode`` (AutoTokenizer)."""
-    from seedqa.training import xenc_model
-
-    tokenizer = _auto_tokenizer()
-    return [xenc_model.encode(tokenizer, p.question, p.sentence, p.previous) for p in pairs]
+    encode, tokenizer = training_module().encode, _auto_tokenizer()
+    return [encode(tokenizer, p.question, p.sentence, p.previous) for p in pairs]
 
 
 def torch_logits(
@@ -116,13 +113,16 @@ def torch_logits(
 ) -> np.ndarray:
     """Logits of the torch ``TopModel`` with ``state``, one padded batch per question."""
     import torch
+    from transformers import AutoModel
 
-    with frozen_layers(frozen) as xenc_model, torch.inference_mode():
-        lower = xenc_model.lower_model()
-        top = xenc_model.TopModel()
-        top.load_state_dict(state)
-        top.eval()
-        found = []
+    lower = AutoModel.from_pretrained(training_module().model_path())
+    lower.encoder.layer = lower.encoder.layer[:frozen]  # as the training cache ran it
+    lower.eval()
+    top = top_model(frozen)
+    top.load_state_dict(state)
+    top.eval()
+    found = []
+    with torch.inference_mode():
         for batch in batches:
             width = max(len(ids) for ids, _ in batch)
             ids = torch.zeros((len(batch), width), dtype=torch.long)

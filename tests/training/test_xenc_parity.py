@@ -26,7 +26,7 @@ from seedqa.training.xenc_parity import (  # noqa: E402
     ParityPair,
     compare,
     dev_pairs,
-    frozen_layers,
+    top_model,
     torch_encode,
 )
 
@@ -43,8 +43,8 @@ EDGE_PAIRS = [
 def checkpoint(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     folder = tmp_path_factory.mktemp("xenc")
     torch.manual_seed(0)
-    with frozen_layers(3) as xenc_model, torch.no_grad():
-        model = xenc_model.TopModel()
+    model = top_model(3)
+    with torch.no_grad():
         for parameter in model.layers.parameters():
             parameter.add_(torch.randn_like(parameter) * 0.005)  # as far as m4.pt moved
         model.head.weight.mul_(2.0)  # probabilities spread out, not all near 0.5
