@@ -114,6 +114,10 @@ def export_reader(
     frozen = num_layers - _top_layers(state)
     if frozen < 0:
         raise ValueError(f"the checkpoint has more layers than the base model ({num_layers})")
+    record = checkpoint.with_suffix(".json")  # the training run's record, if it wrote one
+    training = json.loads(record.read_text(encoding="utf-8")) if record.is_file() else {}
+    if training.get("frozen", frozen) != frozen:
+        raise ValueError(f"{record} says {training['frozen']} frozen layers, checkpoint {frozen}")
     tensors = rename_checkpoint(state, frozen)
     if encoding == "auto":
         fp16_bytes = sum(v.size for v in tensors.values()) * 2
@@ -135,11 +139,11 @@ def export_reader(
         "output": "logit; probability = sigmoid(logit)",
         "checkpoint": checkpoint.name,
         "exported": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "rebuild": f"python -m seedqa.training.xenc_export --checkpoint {checkpoint.name}",
+        "rebuild": f"python -m seedqa.training.xenc_export --checkpoint {checkpoint.name} "
+        f"--encoding {encoding}",
     }
-    record = checkpoint.with_suffix(".json")
-    if record.is_file():
-        config["training"] = json.loads(record.read_text(encoding="utf-8"))
+    if training:
+        config["training"] = training
     (out / CONFIG_FILE).write_text(json.dumps(config, indent=1) + "\n", encoding="utf-8")
     read_reader_config(out)  # what was written reads back
     return out
