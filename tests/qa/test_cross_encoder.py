@@ -8,6 +8,7 @@ Parity with the torch training model: ``tests/training/test_xenc_parity.py``.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -64,7 +65,7 @@ def test_shipped_reader_runs_without_torch_and_prefers_the_paraphrase(tmp_path: 
         "assert 'torch' not in sys.modules and 'transformers' not in sys.modules\n"
         "print(json.dumps(found))\n"
     )
-    env = {**__import__("os").environ, "SEEDQA_CACHE_DIR": str(tmp_path / "cache")}
+    env = {**os.environ, "SEEDQA_CACHE_DIR": str(tmp_path / "cache")}
     done = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, env=env
     )
