@@ -49,6 +49,7 @@ def test_pip_install_adds_only_the_seedqa_package(tmp_path: Path) -> None:
         assert (package / part / "__init__.py").is_file(), part
     assert list((package / "seeds").glob("*.txt")), "the default corpus is package data"
     assert (package / "models" / "answerer" / "model.npz").is_file()
+    assert (package / "models" / "reader" / "weights.safetensors").is_file()
 
     probe = [sys.executable, "-c", PROBE, str(site)]
     done = subprocess.run(probe, cwd=tmp_path, capture_output=True, text=True, check=False)
