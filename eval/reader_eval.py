@@ -27,29 +27,9 @@ from pathlib import Path
 
 import numpy as np
 
+from seedqa.training.calibrate_reader import ABSTAIN, picks, threshold_for
+
 LEVELS = (0.6, 0.7, 0.8, 0.9)
-
-
-def picks(groups: list[dict], logits: np.ndarray, how: str, weight: float) -> list[tuple]:
-    """(answerable, picked-right, confidence) per question."""
-    out, at = [], 0
-    for g in groups:
-        cands = g["candidates"]
-        z = logits[at : at + len(cands)]
-        at += len(cands)
-        if not cands:
-            out.append((g["answerable"], False, 0.0))
-            continue
-        scores = np.array([c["score"] for c in cands])
-        if how == "similarity":
-            best, conf = 0, float(scores[0])
-        else:
-            mixed = z + (weight * scores if how == "reader+sim" else 0.0)
-            best = int(np.argmax(mixed))
-            conf = float(1 / (1 + np.exp(-z[best])))
-        out.append((g["answerable"], bool(cands[best]["correct"]), conf))
-    assert at == len(logits), (at, len(logits))
-    return out
 
 
 def summary(rows: list[tuple], threshold: float | None) -> dict:
@@ -73,9 +53,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--work", type=Path, required=True)
     parser.add_argument("--logits", required=True, help="logits file name: WORK/<set>.<NAME>.npy")
-    parser.add_argument("--combine", type=float, default=4.0)
+    parser.add_argument("--combine", type=float, nargs="*", default=[0.0, 2.0, 4.0])
+    parser.add_argument("--top-n", type=int, default=8)
     parser.add_argument("--calibrate", default="users-calibrate")
-    parser.add_argument("--abstain", type=float, default=0.85)
     parser.add_argument(
         "--sets",
         nargs="*",
@@ -86,21 +66,22 @@ def main() -> None:
     for name in args.sets:
         groups = json.loads((args.work / f"groups-{name}.json").read_text(encoding="utf-8"))
         data[name] = (groups, np.load(args.work / f"{name}.{args.logits}.npy"))
-    thresholds = {}
-    for how in ("reader", "reader+sim"):
-        rows = picks(*data[args.calibrate], how, args.combine)
-        near = np.array([c for a, _, c in rows if not a])
-        thresholds[how] = float(np.quantile(near, args.abstain))
-    header = "| set | pick | top1 | AUC | " + " | ".join(f"@{x}" for x in LEVELS)
-    print(header + " | answered @t | abstained @t |")
+    ways = {"similarity": None, **{f"reader+{a:g}sim": a for a in args.combine}}
+    thresholds = {
+        how: threshold_for(picks(*data[args.calibrate], a, args.top_n), ABSTAIN)
+        for how, a in ways.items()
+        if a is not None
+    }
+    print("| set | pick | top1 | AUC | " + " | ".join(f"@{x}" for x in LEVELS), end="")
+    print(" | answered @t | abstained @t |")
     print("|" + " --- |" * (5 + len(LEVELS) + 1))
     for name, (groups, logits) in data.items():
-        for how in ("similarity", "reader", "reader+sim"):
-            s = summary(picks(groups, logits, how, args.combine), thresholds.get(how))
+        for how, a in ways.items():
+            s = summary(picks(groups, logits, a, args.top_n), thresholds.get(how))
             cells = [f"{s['top1']:.3f}", f"{s['auc']:.3f}"] + [f"{s[f'@{x}']:.3f}" for x in LEVELS]
             cells += [f"{s.get('ans@t', float('nan')):.3f}", f"{s.get('abst@t', float('nan')):.3f}"]
             print(f"| {name} | {how} | " + " | ".join(cells) + " |")
-    print("thresholds", thresholds)
+    print("thresholds", {k: round(v, 4) for k, v in thresholds.items()})
 
 
 if __name__ == "__main__":

@@ -56,8 +56,11 @@ def read_jsonl(path: Path) -> list[dict]:
 
 
 def split_documents(batches: Sequence[Path]) -> dict[str, list[tuple[Path, Path]]]:
-    """(batch, document) pairs by split: per batch, documents in name order, every
-    fifth from the third on is held out and every fifth from the fourth calibrates."""
+    """(batch, document) pairs by split.
+
+    Per batch, in name order, every fifth document from the third on is held
+    out and every fifth from the fourth calibrates; the hand-written batch only trains.
+    """
     split: dict[str, list[tuple[Path, Path]]] = {"train": [], "calibrate": [], "heldout": []}
     for batch in batches:
         for i, doc in enumerate(sorted((batch / "docs").iterdir())):

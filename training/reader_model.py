@@ -202,8 +202,10 @@ def batch_tensors(states: np.ndarray, offsets: np.ndarray, idx) -> tuple[torch.T
 
 
 def _group_batches(meta: dict[str, np.ndarray], pairs: int, rng: random.Random) -> list:
-    """Batches of about ``pairs`` pairs made of whole question groups (pairs with label >= 0),
-    groups of similar length together (less padding), batches in random order."""
+    """Batches of about ``pairs`` pairs made of whole question groups (label >= 0).
+
+    Groups of similar length go together (less padding); batches come in random order.
+    """
     keep = np.flatnonzero(meta["labels"] >= 0)
     lengths = np.diff(meta["offsets"])
     by_group: dict[int, list[int]] = {}
