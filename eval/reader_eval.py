@@ -55,6 +55,7 @@ def main() -> None:
     parser.add_argument("--logits", required=True, help="logits file name: WORK/<set>.<NAME>.npy")
     parser.add_argument("--combine", type=float, nargs="*", default=[0.0, 2.0, 4.0])
     parser.add_argument("--top-n", type=int, default=8)
+    parser.add_argument("--missing", type=float, default=0.0, help="missing-specifics weight")
     parser.add_argument("--calibrate", default="users-calibrate")
     parser.add_argument(
         "--sets",
@@ -68,7 +69,7 @@ def main() -> None:
         data[name] = (groups, np.load(args.work / f"{name}.{args.logits}.npy"))
     ways = {"similarity": None, **{f"reader+{a:g}sim": a for a in args.combine}}
     thresholds = {
-        how: threshold_for(picks(*data[args.calibrate], a, args.top_n), ABSTAIN)
+        how: threshold_for(picks(*data[args.calibrate], a, args.top_n, args.missing), ABSTAIN)
         for how, a in ways.items()
         if a is not None
     }
@@ -77,7 +78,7 @@ def main() -> None:
     print("|" + " --- |" * (5 + len(LEVELS) + 1))
     for name, (groups, logits) in data.items():
         for how, a in ways.items():
-            s = summary(picks(groups, logits, a, args.top_n), thresholds.get(how))
+            s = summary(picks(groups, logits, a, args.top_n, args.missing), thresholds.get(how))
             cells = [f"{s['top1']:.3f}", f"{s['auc']:.3f}"] + [f"{s[f'@{x}']:.3f}" for x in LEVELS]
             cells += [f"{s.get('ans@t', float('nan')):.3f}", f"{s.get('abst@t', float('nan')):.3f}"]
             print(f"| {name} | {how} | " + " | ".join(cells) + " |")

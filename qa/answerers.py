@@ -1,5 +1,8 @@
 """Answerers by name: what turns an ``Evidence`` record into an ``Extraction``.
 
+* ``reader``: the trained cross-encoder (``reader_answerer.py``) reads the
+  question with each of the scorer's best sentences, picks one and decides
+  against its calibrated threshold;
 * ``model``: the trained answer-sentence model (``model_answerer.py``)
   reads the question with each candidate sentence and abstains below its
   calibrated threshold;
@@ -48,7 +51,13 @@ def _model(embedder: Embedder) -> Answerer:
     return ModelAnswerer(embedder)
 
 
-_FACTORIES = {"model": _model, "similarity": SimilarityAnswerer}
+def _reader(embedder: Embedder) -> Answerer:
+    from seedqa.qa.reader_answerer import ReaderAnswerer
+
+    return ReaderAnswerer()
+
+
+_FACTORIES = {"reader": _reader, "model": _model, "similarity": SimilarityAnswerer}
 ANSWERERS = tuple(_FACTORIES)
 
 

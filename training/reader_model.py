@@ -240,16 +240,26 @@ def _loss(logits, labels, weights, groups, pos_weight: float, listwise: float) -
     return loss
 
 
-def train(cache: Path, out: Path, epochs: float, lr: float, listwise: float, seed: int = 0) -> None:
-    """Fine-tune the top layers and the head on the cached pairs."""
+def train(
+    cache: Path,
+    out: Path,
+    epochs: float,
+    lr: float,
+    listwise: float,
+    seed: int = 0,
+    init: Path | None = None,
+) -> None:
+    """Fine-tune the top layers and the head on the cached pairs (from ``init`` if given)."""
     torch.manual_seed(seed)
-    rng = random.Random(seed)
+    rng = random.Random(seed + (1 if init is not None else 0))
     states, meta = load_cache(cache)
     labels, offsets = meta["labels"], meta["offsets"]
     frozen = int(meta["frozen"])
     kept = labels >= 0
     pos_weight = float((labels[kept] == 0).sum()) / max(float((labels == 1).sum()), 1.0) / 2.0
     model = TopModel(frozen).train()
+    if init is not None:  # continue from a checkpoint (new optimizer, new schedule)
+        model.load_state_dict(torch.load(init))
     optimizer = torch.optim.AdamW(
         [
             {"params": model.layers.parameters(), "lr": lr},
@@ -295,6 +305,7 @@ def train(cache: Path, out: Path, epochs: float, lr: float, listwise: float, see
         "lr": lr,
         "listwise": listwise,
         "seed": seed,
+        "init": str(init) if init else None,
         "pos_weight": pos_weight,
         "load_average": os.getloadavg(),
     }
@@ -335,13 +346,14 @@ def main() -> None:
     parser.add_argument("--listwise", type=float, default=0.5)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--train", action="store_true", help="cache: training pairs")
+    parser.add_argument("--init", type=Path, default=None, help="train: continue from this")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     if args.command == "cache":
         weights = args.weights or [1.0] * len(args.groups)
         cache_pairs(flatten(args.groups, weights, args.train), args.out, args.frozen)
     elif args.command == "train":
-        train(args.cache, args.out, args.epochs, args.lr, args.listwise)
+        train(args.cache, args.out, args.epochs, args.lr, args.listwise, init=args.init)
     else:
         score(args.cache, args.model, args.out)
 

@@ -6,10 +6,11 @@ Steps (each skipped when its output exists in ``--work``, so an interrupted run 
    document into train / calibrate / held-out, the development sets, SQuAD
    train-article questions (a minority) — every question asked as ``seedqa ask`` asks it;
 2. cache the frozen lower layers for the training pairs and the calibration set;
-3. train the top layers and the head (``reader_model.train``);
+3. train the top layers and the head (``reader_model.train``, in ``STAGES``);
 4. export the folder (``xenc_export.export_reader``);
-5. calibrate (``calibrate_reader``): the pick weight and the threshold on the
-   calibration documents, written to ``models/reader/answer.json``.
+5. calibrate (``calibrate_reader``): the pick weight, the weight of the
+   missing-specifics input and the threshold on the calibration sets (held-apart
+   documents and the users'-style development sets), written to ``models/reader/answer.json``.
 
 Seeded (0) throughout. Needs the ``[train]`` extra (torch, transformers).
 """
@@ -24,11 +25,14 @@ import sys
 import time
 from pathlib import Path
 
+from seedqa.training.calibrate_reader import CALIBRATION_SETS
+
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_WORK = ROOT / ".cache" / "train-reader"
 FROZEN = 4
-EPOCHS = 2.0
-LR = 1.5e-4
+#: (epochs, learning rate) per stage; each stage continues from the previous one's weights
+#: with a new optimizer and a new warm-up/decay schedule.
+STAGES = ((2.0, 1.5e-4), (2.0, 1e-4))
 LISTWISE = 0.5
 SQUAD_GROUPS = 900
 #: Loss weight of a users'-style question against a SQuAD one.
@@ -60,28 +64,34 @@ def main() -> None:
     work = args.work
     work.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    sets = ["users-train", "users-calibrate", "squad-train"]
+    sets = ["users-train", "squad-train", *CALIBRATION_SETS]
     if not all((work / f"groups-{s}.json").exists() for s in sets):
         _run("seedqa.training.reader_data", "--out", str(work), "--sets", *sets)
     squad = squad_sample(work)
-    train_cache, calibrate_cache = work / "train.cache", work / "calibrate.cache"
+    train_cache = work / "train.cache"
     common = ["--frozen", str(FROZEN), "--threads", str(args.threads)]
     if not train_cache.with_suffix(".meta.npz").exists():
         _run("seedqa.training.reader_model", "cache", "--train", "--groups",
              str(work / "groups-users-train.json"), str(squad), "--weights",
              str(USERS_WEIGHT), "1", "--out", str(train_cache), *common)  # fmt: skip
-    if not calibrate_cache.with_suffix(".meta.npz").exists():
-        groups = work / "groups-users-calibrate.json"
-        _run("seedqa.training.reader_model", "cache", "--groups", str(groups),
-             "--out", str(calibrate_cache), *common)  # fmt: skip
-    checkpoint = work / "reader.pt"
-    if not checkpoint.exists():
-        _run("seedqa.training.reader_model", "train", "--cache", str(train_cache), "--out",
-             str(checkpoint), "--epochs", str(EPOCHS), "--lr", str(LR), "--listwise",
-             str(LISTWISE), "--threads", str(args.threads))  # fmt: skip
+    for name in CALIBRATION_SETS:
+        cache = work / f"{name}.cache"
+        if not cache.with_suffix(".meta.npz").exists():
+            _run("seedqa.training.reader_model", "cache", "--groups",
+                 str(work / f"groups-{name}.json"), "--out", str(cache), *common)  # fmt: skip
+    previous: Path | None = None
+    for stage, (epochs, lr) in enumerate(STAGES, start=1):
+        checkpoint = work / f"reader-stage{stage}.pt"
+        if not checkpoint.exists():
+            init = ["--init", str(previous)] if previous else []
+            _run("seedqa.training.reader_model", "train", "--cache", str(train_cache), "--out",
+                 str(checkpoint), "--epochs", str(epochs), "--lr", str(lr), "--listwise",
+                 str(LISTWISE), "--threads", str(args.threads), *init)  # fmt: skip
+        previous = checkpoint
     _run("seedqa.training.xenc_export", "--checkpoint", str(checkpoint), "--out", str(args.out))
-    _run("seedqa.training.reader_model", "score", "--cache", str(calibrate_cache), "--model",
-         str(checkpoint), "--out", str(work / "users-calibrate.reader.npy"))  # fmt: skip
+    for name in CALIBRATION_SETS:
+        _run("seedqa.training.reader_model", "score", "--cache", str(work / f"{name}.cache"),
+             "--model", str(checkpoint), "--out", str(work / f"{name}.reader.npy"))  # fmt: skip
     _run("seedqa.training.calibrate_reader", "--work", str(work), "--logits", "reader",
          "--out", str(args.out))  # fmt: skip
     print(f"reader rebuilt in {time.perf_counter() - started:.0f} s -> {args.out}")

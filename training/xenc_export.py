@@ -71,18 +71,12 @@ def _top_layers(state: dict) -> int:
 
 
 def training_module() -> ModuleType:
-    """The cross-encoder's training code: ``reader_model`` where it exists, else ``xenc_model``.
+    """The cross-encoder's training code (``reader_model``).
 
-    Both define ``encode``, ``TopModel`` (same parameter names) and the pair
-    limits ``MAX_TOKENS``, ``MAX_QUESTION`` and ``MAX_SENTENCE``.
+    It defines ``encode``, ``TopModel`` and the pair limits ``MAX_TOKENS``,
+    ``MAX_QUESTION`` and ``MAX_SENTENCE``.
     """
-    name = "seedqa.training.reader_model"
-    try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError as error:
-        if error.name != name:
-            raise
-        return importlib.import_module("seedqa.training.xenc_model")
+    return importlib.import_module("seedqa.training.reader_model")
 
 
 def _caps() -> dict[str, int]:

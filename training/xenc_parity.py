@@ -4,8 +4,8 @@ Real pairs come from the users'-style development set: each question of
 ``eval/dev_questions.jsonl`` with sentences of a development document (the
 evidence sentence when there is one, the document's longest sentences, and one
 picked at random), each with the sentence before it. The torch side is the
-training code itself (``xenc_export.training_module``: ``reader_model`` or
-``xenc_model``): its ``encode`` with Hugging Face's ``AutoTokenizer``, the
+training code itself (``xenc_export.training_module``: ``reader_model``):
+its ``encode`` with Hugging Face's ``AutoTokenizer``, the
 bundled model's embeddings and lower layers in ``transformers``, then its
 ``TopModel`` with the checkpoint. Needs torch.
 """
@@ -13,7 +13,6 @@ bundled model's embeddings and lower layers in ``transformers``, then its
 from __future__ import annotations
 
 import functools
-import inspect
 import json
 import random
 import re
@@ -84,15 +83,7 @@ def dev_pairs(repo: Path = REPO, per_question: int = 4, seed: int = 0) -> list[l
 
 def top_model(frozen: int) -> object:
     """The training code's ``TopModel`` over layers ``frozen`` and up (with the base weights)."""
-    module = training_module()
-    if "frozen" in inspect.signature(module.TopModel).parameters:
-        return module.TopModel(frozen)
-    saved = module.FROZEN  # xenc_model reads a module constant
-    module.FROZEN = frozen
-    try:
-        return module.TopModel()
-    finally:
-        module.FROZEN = saved
+    return training_module().TopModel(frozen)
 
 
 @functools.cache

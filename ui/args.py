@@ -95,6 +95,6 @@ def say(message: str) -> None:
 def add_answerer_option(parser: argparse.ArgumentParser) -> None:
     """``--answerer``: what picks the answer sentences (README: The answer model)."""
     parser.add_argument(
-        "--answerer", choices=("similarity", "model"), default="similarity",
-        help="similarity (default) or the trained answer model",
+        "--answerer", choices=("similarity", "reader", "model"), default="similarity",
+        help="similarity (default), reader (the trained cross-encoder) or model",
     )  # fmt: skip

@@ -10,7 +10,13 @@ import numpy as np
 import pytest
 
 from seedqa.training import reader_data
-from seedqa.training.calibrate_reader import calibrate, picks, threshold_for
+from seedqa.training.calibrate_reader import (
+    ABSTAIN,
+    calibrate,
+    picks,
+    pooled_threshold,
+    threshold_for,
+)
 
 DOCS = {
     "kettle.txt": (
@@ -100,7 +106,7 @@ def _synthetic(answerable: bool, right_first: bool, logit: float) -> tuple[dict,
         {"position": 1, "score": 0.5, "correct": answerable and not right_first},
     ]
     z = [logit if right_first else -2.0, -2.0 if right_first else logit]
-    return {"answerable": answerable, "candidates": cands}, z
+    return {"answerable": answerable, "missing": 0, "candidates": cands}, z
 
 
 def test_calibration_picks_by_the_reader_and_sets_the_threshold_from_near_misses():
@@ -114,10 +120,18 @@ def test_calibration_picks_by_the_reader_and_sets_the_threshold_from_near_misses
     assert all(right for a, right, _ in reader if a)
     settings, _ = calibrate(groups, logits)
     near = [c for a, _, c in picks(groups, logits, settings.combine) if not a]
-    assert np.mean(np.array(near) < settings.threshold) >= 0.8
-    assert settings.threshold == pytest.approx(
-        threshold_for(picks(groups, logits, settings.combine), 0.85), abs=1e-4
-    )
+    assert np.mean(np.array(near) < settings.threshold) >= ABSTAIN
+    rows = picks(groups, logits, settings.combine)
+    assert settings.threshold == pytest.approx(pooled_threshold([rows], ABSTAIN), abs=1e-4)
+    one_set = threshold_for(rows, ABSTAIN)
+    assert pooled_threshold([rows], ABSTAIN) == pytest.approx(one_set, abs=0.25)
+
+
+def test_pooled_threshold_weighs_every_set_alike():
+    small = [(False, False, c) for c in (0.9, 0.95)]
+    large = [(False, False, c) for c in np.linspace(0.0, 0.5, 100)]
+    assert threshold_for(small + large, 0.8) < 0.5
+    assert pooled_threshold([small, large], 0.8) > 0.5
 
 
 def test_reader_data_and_calibration_import_without_torch():
