@@ -3,8 +3,8 @@
 Usage: python -m seedqa.training.calibrate_reader --work WORK --logits NAME [--out models/reader]
 
 Reads the candidate groups of the calibration sets (``CALIBRATION_SETS``: the
-held-apart users'-style documents, never trained on, and the users'-style
-development sets; ``WORK/groups-<set>.json``) and the reader's logits for them
+held-apart users'-style documents, never trained on; ``WORK/groups-<set>.json``)
+and the reader's logits for them
 (``WORK/<set>.<NAME>.npy``).
 For each pick weight ``combine`` in ``COMBINE_GRID`` the answerer picks
 argmax(logit + combine x scorer score) among the scorer's best ``TOP_N``; for
@@ -30,9 +30,10 @@ from seedqa.qa.reader_answerer import SETTINGS_FILE, ReaderSettings
 TOP_N = 8
 COMBINE_GRID = (0.0, 1.0, 2.0, 4.0, 8.0)
 MISSING_GRID = (0.0, 2.0, 5.0, 10.0)
-#: The calibration sets: held-apart users'-style documents (``split_documents``) and the two
-#: users'-style development sets, each weighing alike.
-CALIBRATION_SETS = ("users-calibrate", "dev", "seed-paraphrase")
+#: The calibration sets: the held-apart users'-style documents (``split_documents``; 653
+#: answerable and 385 near-miss questions, never trained on). ``--sets`` can add others (each
+#: set then weighs alike); the development sets are left for choosing between checkpoints.
+CALIBRATION_SETS = ("users-calibrate",)
 #: Share of the calibration near-misses the threshold abstains on.
 ABSTAIN = 0.80
 

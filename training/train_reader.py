@@ -9,8 +9,8 @@ Steps (each skipped when its output exists in ``--work``, so an interrupted run 
 3. train the top layers and the head (``reader_model.train``, in ``STAGES``);
 4. export the folder (``xenc_export.export_reader``);
 5. calibrate (``calibrate_reader``): the pick weight, the weight of the
-   missing-specifics input and the threshold on the calibration sets (held-apart
-   documents and the users'-style development sets), written to ``models/reader/answer.json``.
+   missing-specifics input and the threshold on the held-apart calibration documents,
+   written to ``models/reader/answer.json``.
 
 Seeded (0) throughout. Needs the ``[train]`` extra (torch, transformers).
 """
