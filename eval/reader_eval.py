@@ -1,22 +1,23 @@
 """Development check of a reader checkpoint on cached candidate groups (issue 8).
 
-Usage: python eval/reader_eval.py --work WORK --logits NAME [--combine A]
+Usage: python eval/reader_eval.py --work WORK --logits NAME [--combine A ...] [--missing W]
 
 For each set, ``WORK/groups-<set>.json`` (from ``seedqa.training.reader_data``)
-and the reader's logits for its candidates, in order (``reader_model score``
-on the set's cache), give per question a pick and a confidence:
+and the reader's logits for its candidates, in order (``WORK/<set>.<NAME>.npy``
+from ``reader_model score``), give per question a pick and a confidence
+(``calibrate_reader.picks``, among the scorer's best ``--top-n``):
 
 * ``similarity``: the scorer's first candidate; confidence its ranking score
-  (a ranking signal, shown for the AUC only);
-* ``reader``: the candidate with the highest reader logit, and its probability;
-* ``reader+sim``: argmax of logit + A x scorer score; confidence the picked
-  candidate's reader probability.
+  (a ranking signal, shown for its AUC and curve only);
+* ``reader+<A>sim``: argmax of logit + A x scorer score; confidence the picked
+  candidate's reader probability, with ``--missing`` taken off the logit when
+  the question names a figure or name no passage mentions.
 
-Printed per set: top-1 right, AUC (answerable vs near-miss confidence) and the
+Printed per set: top-1 right, AUC (answerable vs near-miss confidence), the
 share of answerable questions answered right at the best threshold that
-abstains on at least 0.6 / 0.7 / 0.8 / 0.9 of the near-misses, plus the
-result at the threshold that abstains on 0.85 of the calibration set's
-near-misses (``--calibrate``).
+abstains on at least 0.6 / 0.7 / 0.8 / 0.9 of the near-misses, and the result
+at the threshold that abstains on ``ABSTAIN`` of the ``--calibrate`` set's
+near-misses.
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Protocol
 
 from seedqa.index.embed import Embedder
@@ -51,10 +52,20 @@ def _model(embedder: Embedder) -> Answerer:
     return ModelAnswerer(embedder)
 
 
-def _reader(embedder: Embedder) -> Answerer:
+@functools.cache
+def _shipped_reader() -> Answerer:
+    """The reader over the shipped ``models/reader``, loaded once per process.
+
+    It does not depend on the index, so a service that reloads its assistant
+    after every index change keeps the same ONNX session.
+    """
     from seedqa.qa.reader_answerer import ReaderAnswerer
 
     return ReaderAnswerer()
+
+
+def _reader(embedder: Embedder) -> Answerer:
+    return _shipped_reader()
 
 
 _FACTORIES = {"reader": _reader, "model": _model, "similarity": SimilarityAnswerer}

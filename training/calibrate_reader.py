@@ -100,27 +100,20 @@ def pooled_threshold(sets: list[list[tuple[bool, bool, float]]], abstain: float)
     return float(np.array(values)[order][int(np.searchsorted(cumulative, abstain))])
 
 
-def calibrate(
-    groups: list[dict] | list[list[dict]], logits: np.ndarray | list[np.ndarray]
-) -> tuple[ReaderSettings, dict]:
+def calibrate(sets: list[tuple[list[dict], np.ndarray]]) -> tuple[ReaderSettings, dict]:
     """The settings that answer the most questions at ``ABSTAIN`` abstention.
 
-    ``groups`` and ``logits`` are one set or a list of sets; with several, the
-    threshold abstains on ``ABSTAIN`` of the near-misses with every set weighing
-    alike, and the answered share is the mean over the sets.
+    ``sets`` holds each calibration set's groups and logits; the threshold
+    abstains on ``ABSTAIN`` of the near-misses with every set weighing alike, and
+    the answered share is the mean over the sets.
     """
-    if groups and isinstance(groups[0], dict):
-        groups, logits = [groups], [logits]  # type: ignore[list-item]
     best: tuple[float, ReaderSettings] | None = None
     table = {}
     for combine in COMBINE_GRID:
         for missing in MISSING_GRID:
-            sets = [
-                picks(g, z, combine, missing_weight=missing)
-                for g, z in zip(groups, logits, strict=True)
-            ]
-            threshold = pooled_threshold(sets, ABSTAIN)
-            score = float(np.mean([answered_right(rows, threshold) for rows in sets]))
+            rows_per_set = [picks(g, z, combine, missing_weight=missing) for g, z in sets]
+            threshold = pooled_threshold(rows_per_set, ABSTAIN)
+            score = float(np.mean([answered_right(rows, threshold) for rows in rows_per_set]))
             table[f"combine {combine:g}, missing {missing:g}"] = {
                 "threshold": round(threshold, 4),
                 "answered_right": round(score, 4),
@@ -142,12 +135,14 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--sets", nargs="*", default=list(CALIBRATION_SETS))
     args = parser.parse_args()
-    groups = [
-        json.loads((args.work / f"groups-{name}.json").read_text(encoding="utf-8"))
+    sets = [
+        (
+            json.loads((args.work / f"groups-{name}.json").read_text(encoding="utf-8")),
+            np.load(args.work / f"{name}.{args.logits}.npy"),
+        )
         for name in args.sets
     ]
-    logits = [np.load(args.work / f"{name}.{args.logits}.npy") for name in args.sets]
-    settings, table = calibrate(groups, logits)
+    settings, table = calibrate(sets)
     record = {
         **asdict(settings),
         "calibrated_on": args.sets,

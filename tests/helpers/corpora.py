@@ -45,3 +45,21 @@ QA_CORPUS = {
         "Garry Kasparov lost a match to the computer Deep Blue in 1997.\n"
     ),
 }
+
+#: Two short documents for the trained answerers' tests (``answer_corpus``; written for
+#: those tests only, in no training or development set).
+ANSWER_CORPUS = {
+    "glaciers.txt": (
+        "Glacier survey 2023\n\n"
+        "Alpine glaciers lost a tenth of their ice volume in two summers. "
+        "Researchers surveyed the Morteratsch glacier with drones and radar.\n\n"
+        "Meltwater feeds rivers that power hydroelectric dams downstream. "
+        "Less ice means lower river flows late in the summer.\n"
+    ),
+    "bakery.md": (
+        "# Corner Bakery opening times\n\n"
+        "The bakery opens at 7:00 on weekdays and at 8:30 on Saturdays. "
+        "It is closed on Sundays.\n\n"
+        "A sourdough loaf costs 4 euros, and croissants are sold until noon.\n"
+    ),
+}

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from corpora import QA_CORPUS
+from corpora import ANSWER_CORPUS, QA_CORPUS
 
 from seedqa.index.build import build_index
 from seedqa.qa import Assistant, Retriever
@@ -25,6 +25,26 @@ def qa_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for name, text in QA_CORPUS.items():
         (folder / name).write_text(text, encoding="utf-8")
     return folder
+
+
+@pytest.fixture(scope="session")
+def answer_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The trained answerers' two documents (ids ``docs/glaciers.txt``, ``docs/bakery.md``)."""
+    folder = tmp_path_factory.mktemp("answer-corpus") / "docs"
+    folder.mkdir()
+    for name, text in ANSWER_CORPUS.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def answer_retriever(
+    answer_corpus: Path, tmp_path_factory: pytest.TempPathFactory, embedder
+) -> Retriever:
+    """A retriever over ``answer_corpus`` (never changed by a test)."""
+    index_dir = tmp_path_factory.mktemp("answer-index")
+    build_index([answer_corpus], index_dir, embedder=embedder)
+    return Retriever.load(index_dir, embedder=embedder)
 
 
 @pytest.fixture(scope="session")

@@ -6,33 +6,15 @@ import json
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-from seedqa.index.build import build_index
 from seedqa.index.errors import InvalidSetting
 from seedqa.qa import Assistant, Retriever
 from seedqa.qa.answer_model import MODEL_DIR, AnswerModel, AnswerModelError
 from seedqa.qa.evidence import Evidence
 from seedqa.qa.model_answerer import ModelAnswerer
 
-# Documents written for these tests only (not in any training or development set).
-CORPUS = {
-    "glaciers.txt": (
-        "Glacier survey 2023\n\n"
-        "Alpine glaciers lost a tenth of their ice volume in two summers. "
-        "Researchers surveyed the Morteratsch glacier with drones and radar.\n\n"
-        "Meltwater feeds rivers that power hydroelectric dams downstream. "
-        "Less ice means lower river flows late in the summer.\n"
-    ),
-    "bakery.md": (
-        "# Corner Bakery opening times\n\n"
-        "The bakery opens at 7:00 on weekdays and at 8:30 on Saturdays. "
-        "It is closed on Sundays.\n\n"
-        "A sourdough loaf costs 4 euros, and croissants are sold until noon.\n"
-    ),
-}
 PARAPHRASED = [
     ("what share of the ice have glaciers in the alps lost?", "glaciers.txt", "a tenth"),
     ("when can i buy bread on a saturday morning", "bakery.md", "8:30"),
@@ -46,24 +28,8 @@ NEAR_MISSES = [
 
 
 @pytest.fixture(scope="module")
-def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("model-corpus") / "docs"
-    folder.mkdir()
-    for name, text in CORPUS.items():
-        (folder / name).write_text(text, encoding="utf-8")
-    return folder
-
-
-@pytest.fixture(scope="module")
-def retriever(corpus: Path, tmp_path_factory: pytest.TempPathFactory, embedder) -> Retriever:
-    index_dir = tmp_path_factory.mktemp("model-index")
-    build_index([corpus], index_dir, embedder=embedder)
-    return Retriever.load(index_dir, embedder=embedder)
-
-
-@pytest.fixture(scope="module")
-def assistant(retriever: Retriever) -> Assistant:
-    return Assistant(retriever, answerer="model")
+def assistant(answer_retriever: Retriever) -> Assistant:
+    return Assistant(answer_retriever, answerer="model")
 
 
 def _best_probability(answerer: ModelAnswerer, retriever: Retriever, question: str) -> float:
@@ -95,20 +61,21 @@ WORDS_OF_THE_TEXT = (
 )
 
 
-def test_paraphrase_scores_above_near_miss(retriever, embedder):
+def test_paraphrase_scores_above_near_miss(answer_retriever, embedder):
     answerer = ModelAnswerer(embedder)
-    paraphrase = _best_probability(answerer, retriever, PARAPHRASED[0][0])
+    paraphrase = _best_probability(answerer, answer_retriever, PARAPHRASED[0][0])
     near_miss = _best_probability(
-        answerer, retriever, "how much ice did glaciers in the alps lose in 1950?"
+        answerer, answer_retriever, "how much ice did glaciers in the alps lose in 1950?"
     )
     assert paraphrase > near_miss
     assert answerer.model.threshold > near_miss
 
 
 @KNOWN_GAP
-def test_paraphrase_passes_the_threshold(retriever, embedder):
+def test_paraphrase_passes_the_threshold(answer_retriever, embedder):
     answerer = ModelAnswerer(embedder)
-    assert _best_probability(answerer, retriever, PARAPHRASED[0][0]) >= answerer.model.threshold
+    best = _best_probability(answerer, answer_retriever, PARAPHRASED[0][0])
+    assert best >= answerer.model.threshold
 
 
 def _assert_answered_with_exact_citations(assistant, corpus, question, doc, expected):
@@ -124,16 +91,16 @@ def _assert_answered_with_exact_citations(assistant, corpus, question, doc, expe
     assert first.score >= assistant.answerer.model.threshold
 
 
-def test_answers_cite_exact_offsets(assistant, corpus):
-    _assert_answered_with_exact_citations(assistant, corpus, *WORDS_OF_THE_TEXT)
+def test_answers_cite_exact_offsets(assistant, answer_corpus):
+    _assert_answered_with_exact_citations(assistant, answer_corpus, *WORDS_OF_THE_TEXT)
 
 
 @KNOWN_GAP
 @pytest.mark.parametrize(("question", "doc", "expected"), PARAPHRASED)
 def test_paraphrased_questions_are_answered_with_exact_citations(
-    assistant, corpus, question, doc, expected
+    assistant, answer_corpus, question, doc, expected
 ):
-    _assert_answered_with_exact_citations(assistant, corpus, question, doc, expected)
+    _assert_answered_with_exact_citations(assistant, answer_corpus, question, doc, expected)
 
 
 @pytest.mark.parametrize("question", NEAR_MISSES)
@@ -147,7 +114,7 @@ def test_near_misses_are_abstained_naming_the_closest_passage(assistant, questio
     assert answer.hits[rank - 1].title in answer.answer
 
 
-def test_the_stored_threshold_decides(tmp_path, retriever, embedder):
+def test_the_stored_threshold_decides(tmp_path, answer_retriever, embedder):
     question = PARAPHRASED[0][0]
     for threshold, abstains in ((0.999, True), (0.001, False)):
         directory = tmp_path / f"model-{threshold}"
@@ -156,8 +123,9 @@ def test_the_stored_threshold_decides(tmp_path, retriever, embedder):
         config["threshold"] = threshold
         (directory / "config.json").write_text(json.dumps(config), encoding="utf-8")
         answerer = ModelAnswerer(embedder, AnswerModel.load(directory))
-        hits = retriever.search(question, k=5)
-        evidence = Evidence(question, question, tuple(hits), retriever.stored.lexical, None)  # type: ignore[arg-type]
+        hits = answer_retriever.search(question, k=5)
+        lexical = answer_retriever.stored.lexical
+        evidence = Evidence(question, question, tuple(hits), lexical, None)  # type: ignore[arg-type]
         assert answerer.extract(evidence).abstained is abstains
 
 
@@ -172,10 +140,10 @@ def test_a_missing_or_foreign_model_is_a_clear_error(tmp_path):
         AnswerModel.load(tmp_path / "old")
 
 
-def test_answerer_is_chosen_by_name(retriever):
-    assert Assistant(retriever, answerer="similarity").answerer.name == "similarity"
+def test_answerer_is_chosen_by_name(answer_retriever):
+    assert Assistant(answer_retriever, answerer="similarity").answerer.name == "similarity"
     with pytest.raises(InvalidSetting, match="model, similarity"):
-        Assistant(retriever, answerer="llm")
+        Assistant(answer_retriever, answerer="llm")
 
 
 def test_the_model_reads_without_torch():

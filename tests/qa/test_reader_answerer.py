@@ -5,32 +5,14 @@ from __future__ import annotations
 import json
 import shutil
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 
-from seedqa.index.build import build_index
 from seedqa.qa import Assistant, Retriever
 from seedqa.qa.cross_encoder_files import READER_DIR
 from seedqa.qa.evidence import Evidence, SentenceVectors
 from seedqa.qa.reader_answerer import ReaderAnswerer, ReaderSettings
 
-# Documents written for these tests only (not in any training or development set).
-CORPUS = {
-    "glaciers.txt": (
-        "Glacier survey 2023\n\n"
-        "Alpine glaciers lost a tenth of their ice volume in two summers. "
-        "Researchers surveyed the Morteratsch glacier with drones and radar.\n\n"
-        "Meltwater feeds rivers that power hydroelectric dams downstream. "
-        "Less ice means lower river flows late in the summer.\n"
-    ),
-    "bakery.md": (
-        "# Corner Bakery opening times\n\n"
-        "The bakery opens at 7:00 on weekdays and at 8:30 on Saturdays. "
-        "It is closed on Sundays.\n\n"
-        "A sourdough loaf costs 4 euros, and croissants are sold until noon.\n"
-    ),
-}
 PARAPHRASED = [
     ("how much of their ice did the alpine glaciers lose", "glaciers.txt", "a tenth"),
     ("how much is a loaf of sourdough", "bakery.md", "4 euros"),
@@ -43,31 +25,13 @@ NEAR_MISSES = [
 
 
 @pytest.fixture(scope="module")
-def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("reader-corpus") / "docs"
-    folder.mkdir()
-    for name, text in CORPUS.items():
-        (folder / name).write_text(text, encoding="utf-8")
-    return folder
+def assistant(answer_retriever: Retriever) -> Assistant:
+    return Assistant(answer_retriever, answerer="reader")
 
 
 @pytest.fixture(scope="module")
-def retriever(corpus: Path, tmp_path_factory: pytest.TempPathFactory, embedder) -> Retriever:
-    index_dir = tmp_path_factory.mktemp("reader-index")
-    build_index([corpus], index_dir, embedder=embedder)
-    return Retriever.load(index_dir, embedder=embedder)
-
-
-@pytest.fixture(scope="module")
-def answerer() -> ReaderAnswerer:
-    return ReaderAnswerer()
-
-
-@pytest.fixture(scope="module")
-def assistant(retriever: Retriever, answerer: ReaderAnswerer) -> Assistant:
-    assistant = Assistant(retriever, answerer="reader")
-    assistant.answerer = answerer
-    return assistant
+def answerer(assistant: Assistant) -> ReaderAnswerer:
+    return assistant.answerer
 
 
 def _evidence(retriever: Retriever, question: str) -> Evidence:
@@ -91,15 +55,17 @@ def test_shipped_reader_loads_offline_small_and_with_its_settings():
     assert size <= 10 * 1024 * 1024
 
 
-def test_paraphrase_scores_above_a_near_miss_of_the_same_sentence(retriever, answerer):
-    paraphrase = _confidence(answerer, retriever, PARAPHRASED[0][0])
-    near_miss = _confidence(answerer, retriever, "how much of their ice did glaciers lose in 1950")
+def test_paraphrase_scores_above_a_near_miss_of_the_same_sentence(answer_retriever, answerer):
+    paraphrase = _confidence(answerer, answer_retriever, PARAPHRASED[0][0])
+    near_miss = _confidence(
+        answerer, answer_retriever, "how much of their ice did glaciers lose in 1950"
+    )
     assert paraphrase > near_miss
 
 
 @pytest.mark.parametrize(("question", "doc", "expected"), PARAPHRASED)
 def test_paraphrased_questions_are_answered_with_exact_citations(
-    assistant, corpus, question, doc, expected
+    assistant, answer_corpus, question, doc, expected
 ):
     answer = assistant.ask(question)
     assert not answer.abstained, answer.answer
@@ -107,7 +73,7 @@ def test_paraphrased_questions_are_answered_with_exact_citations(
     assert first.doc_id == f"docs/{doc}"
     assert expected in first.text
     for citation in answer.citations:
-        text = (corpus / citation.doc_id.split("/", 1)[1]).read_text(encoding="utf-8")
+        text = (answer_corpus / citation.doc_id.split("/", 1)[1]).read_text(encoding="utf-8")
         assert text[citation.start : citation.end] == citation.text
     assert answer.confidence >= assistant.answerer.settings.threshold
 
@@ -122,9 +88,9 @@ def test_near_misses_are_abstained_naming_the_closest_passage(assistant, questio
     assert 1 <= rank <= len(answer.hits)
 
 
-def test_the_stored_threshold_decides(tmp_path, retriever, answerer):
+def test_the_stored_threshold_decides(tmp_path, answer_retriever, answerer):
     question = PARAPHRASED[1][0]
-    confidence = _confidence(answerer, retriever, question)
+    confidence = _confidence(answerer, answer_retriever, question)
     folder = tmp_path / "reader"
     shutil.copytree(READER_DIR, folder)
     settings = json.loads((folder / "answer.json").read_text(encoding="utf-8"))
@@ -133,12 +99,12 @@ def test_the_stored_threshold_decides(tmp_path, retriever, answerer):
         (folder / "answer.json").write_text(json.dumps(settings), encoding="utf-8")
         stricter = ReaderAnswerer(reader=answerer.reader, model_dir=folder)
         assert stricter.settings == replace(answerer.settings, threshold=threshold)
-        assert stricter.extract(_evidence(retriever, question)).abstained is abstains
+        assert stricter.extract(_evidence(answer_retriever, question)).abstained is abstains
 
 
-def test_ask_json_schema_is_the_same_for_every_answerer(retriever, answerer):
-    reader = Assistant(retriever, answerer="reader")
-    reader.answerer = answerer
-    similarity = Assistant(retriever, answerer="similarity")
+def test_ask_json_schema_is_the_same_for_every_answerer(answer_retriever, answerer):
+    reader = Assistant(answer_retriever, answerer="reader")
+    assert reader.answerer is answerer  # loaded once per process
+    similarity = Assistant(answer_retriever, answerer="similarity")
     question = PARAPHRASED[1][0]
     assert set(reader.ask(question).to_json()) == set(similarity.ask(question).to_json())

@@ -118,7 +118,7 @@ def test_calibration_picks_by_the_reader_and_sets_the_threshold_from_near_misses
     reader = picks(groups, logits, 0.0)
     assert not any(right for a, right, _ in similarity if a)
     assert all(right for a, right, _ in reader if a)
-    settings, _ = calibrate(groups, logits)
+    settings, _ = calibrate([(groups, logits)])
     near = [c for a, _, c in picks(groups, logits, settings.combine) if not a]
     assert np.mean(np.array(near) < settings.threshold) >= ABSTAIN
     rows = picks(groups, logits, settings.combine)
